@@ -1,0 +1,101 @@
+"""`tiaojie` command line: run the bot, upgrade the database, parse messages."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tiaojie", description="消费投诉调解群助手")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the bot, its web pages and scheduler")
+    run.add_argument("--host", default=None)
+    run.add_argument("--port", type=int, default=None)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply all migrations")
+
+    commands.add_parser("parse", help="read messages on stdin, print one JSON line each")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings()
+    if args.command == "run":
+        return run_server(settings, host=args.host, port=args.port)
+    if args.command == "db":
+        return asyncio.run(upgrade_database(settings))
+    if args.command == "parse":
+        return parse_stream(settings, sys.stdin, sys.stdout)
+    return 2
+
+
+def run_server(settings: Settings, *, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from .app import BotApp
+
+    bot = BotApp(settings)
+    config = uvicorn.Config(
+        bot.web_app(),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    server.run()  # uvicorn handles Ctrl-C and SIGTERM, then runs the lifespan shutdown
+    return 0 if server.started else 1
+
+
+async def upgrade_database(settings: Settings) -> int:
+    from storage.db import create_engine
+    from storage.migrate import upgrade_to_head
+
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+    print("数据库已升级到最新版本。")
+    return 0
+
+
+def parse_stream(settings: Settings, source: TextIO, sink: TextIO) -> int:
+    from mediation.parsing import ComplaintParser
+
+    complaint_parser = ComplaintParser(cache_dir=settings.data_dir / "cache")
+    complaint_parser.prepare()
+    for line_number, line in enumerate(source, start=1):
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        message_id: str | int = line_number
+        text = line
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                record = None
+            if isinstance(record, dict) and isinstance(record.get("text"), str):
+                text = record["text"]
+                message_id = record.get("id", line_number)
+        result = complaint_parser.parse(text)
+        sink.write(json.dumps(result.to_json(message_id), ensure_ascii=False) + "\n")
+    sink.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""Inbox first: accept (commit) each incoming message, then handle it exactly once.
+
+`accept` returns only after the message is committed to the inbox, so anything the platform
+was told "received" survives a crash. A single worker handles stored messages in arrival
+order; each is handled in one transaction with the case changes and replies it causes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import HandlerConfig, handle_message
+from mediation.clock import Clock
+from mediation.parsing import ComplaintParser
+from storage import inbox
+from storage.models import InboxMessage
+
+from .messages import IncomingMessage
+
+log = logging.getLogger(__name__)
+
+MAX_HANDLING_ATTEMPTS = 3
+RETRY_DELAY_SECONDS = 1.0
+
+
+class MessageDispatcher:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        config: HandlerConfig,
+        parser: ComplaintParser,
+        clock: Clock,
+        on_replies_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = session_factory
+        self._config = config
+        self._parser = parser
+        self._clock = clock
+        self._on_replies_queued = on_replies_queued
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._retries: dict[int, asyncio.TimerHandle] = {}
+
+    async def accept(self, message: IncomingMessage) -> bool:
+        """Commit the message to the inbox; queue it unless it was seen before."""
+        async with self._sessions.begin() as session:
+            inbox_id = await inbox.accept(
+                session,
+                message_id=message.message_id,
+                room_id=message.room_id,
+                sender_id=message.sender_id,
+                sender_name=message.sender_name,
+                text=message.text,
+                mention_ids=list(message.mention_ids),
+                is_direct=message.is_direct,
+                sent_at=message.sent_at,
+                received_at=self._clock.now(),
+                max_chars=self._config.max_message_chars,
+            )
+        if inbox_id is not None:
+            self._queue.put_nowait(inbox_id)
+        return True
+
+    async def start(self) -> None:
+        """Pick up whatever was accepted but not handled before the last stop or crash."""
+        async with self._sessions() as session:
+            for inbox_id in await inbox.unhandled_ids(session):
+                self._queue.put_nowait(inbox_id)
+        self._worker = asyncio.create_task(self._work(), name="inbox-worker")
+
+    async def stop(self) -> None:
+        for handle in self._retries.values():
+            handle.cancel()
+        self._retries.clear()
+        if self._worker is not None:
+            self._worker.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def drain(self) -> None:
+        """Wait until every queued message has been handled (tests and shutdown)."""
+        await self._queue.join()
+
+    async def _work(self) -> None:
+        while True:
+            inbox_id = await self._queue.get()
+            try:
+                await self.process(inbox_id)
+            finally:
+                self._queue.task_done()
+
+    async def process(self, inbox_id: int) -> None:
+        try:
+            async with self._sessions.begin() as session:
+                message = await inbox.claim(session, inbox_id)
+                if message is None:
+                    return
+                now = self._clock.now()
+                route = await handle_message(
+                    session, message, config=self._config, parser=self._parser, now=now
+                )
+                message.state = inbox.HANDLED
+                message.route = route.value
+                message.handled_at = now
+                message.attempts += 1
+        except Exception as error:  # any failure: keep the message, try again, never crash
+            await self._record_failure(inbox_id, error)
+            return
+        self._on_replies_queued()
+
+    async def _record_failure(self, inbox_id: int, error: Exception) -> None:
+        description = f"{type(error).__name__}: {error}"
+        try:
+            async with self._sessions.begin() as session:
+                message = await session.get(InboxMessage, inbox_id)
+                attempts = (message.attempts if message else 0) + 1
+                give_up = attempts >= MAX_HANDLING_ATTEMPTS
+                await inbox.record_failure(session, inbox_id, description, give_up=give_up)
+        except Exception:
+            log.exception("inbox %s: could not record the failure; it stays queued", inbox_id)
+            give_up = False
+        if give_up:
+            log.error("inbox %s: gave up after %s attempts: %s", inbox_id, attempts, description)
+            return
+        log.warning("inbox %s: handling failed, will retry: %s", inbox_id, description)
+        loop = asyncio.get_running_loop()
+        self._retries[inbox_id] = loop.call_later(RETRY_DELAY_SECONDS, self._requeue, inbox_id)
+
+    def _requeue(self, inbox_id: int) -> None:
+        self._retries.pop(inbox_id, None)
+        self._queue.put_nowait(inbox_id)

@@ -1,0 +1,170 @@
+"""The sandbox: a group chat that lives in our own database and a browser page.
+
+It plays the part WeChat plays in production: people post into a room over HTTP, the bot's
+replies appear in the same room transcript. Nothing here is needed when Wechaty is used.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mediation.clock import Clock
+from storage.models import SandboxMessage
+from storage.upsert import insert_ignore
+
+from ..gateway import GatewayUnavailable, MessageSink
+from ..messages import IncomingMessage, OutgoingMessage
+
+MEDIA_URL_PREFIX = "/sandbox/media/"
+
+
+@dataclass
+class SandboxFaults:
+    """Switches for tests: make the 'platform' refuse sends for a while."""
+
+    refuse_sends: bool = False
+    refuse_next: int = 0
+
+    def should_refuse(self) -> bool:
+        if self.refuse_sends:
+            return True
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return True
+        return False
+
+
+class SandboxGateway:
+    name = "sandbox"
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock,
+        bot_id: str,
+        bot_name: str,
+        media_dir: Path,
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self.bot_id = bot_id
+        self.bot_name = bot_name
+        self.media_dir = media_dir
+        self.faults = SandboxFaults()
+        self._sink: MessageSink | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._sink is not None
+
+    async def start(self, sink: MessageSink) -> None:
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        self._sink = sink
+
+    async def stop(self) -> None:
+        self._sink = None
+
+    async def post(
+        self,
+        room_id: str,
+        *,
+        sender_id: str,
+        sender_name: str,
+        text: str,
+        mention_ids: list[str],
+        message_id: str | None = None,
+    ) -> str:
+        """A person posts into a room: shown in the transcript, then handed to the bot."""
+        if self._sink is None:
+            raise GatewayUnavailable("sandbox not started")
+        message_id = message_id or uuid.uuid4().hex
+        now = self._clock.now()
+        await self._append(room_id, message_id, sender_id, sender_name, text, mention_ids, now)
+        await self._sink(
+            IncomingMessage(
+                message_id=message_id,
+                room_id=room_id,
+                sender_id=sender_id,
+                sender_name=sender_name,
+                text=text,
+                sent_at=now,
+                mention_ids=tuple(mention_ids),
+            )
+        )
+        return message_id
+
+    async def send(self, message: OutgoingMessage) -> str | None:
+        if self.faults.should_refuse():
+            raise GatewayUnavailable("sandbox refuses sends (fault switch)")
+        message_id = f"bot-{message.outbox_id}" if message.outbox_id else uuid.uuid4().hex
+        image_url = MEDIA_URL_PREFIX + Path(message.image_path).name if message.image_path else None
+        await self._append(
+            message.room_id,
+            message_id,
+            self.bot_id,
+            self.bot_name,
+            message.text,
+            list(message.mention_ids),
+            self._clock.now(),
+            image_url=image_url,
+        )
+        return message_id
+
+    async def history(self, room_id: str, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(SandboxMessage)
+                .where(SandboxMessage.room_id == room_id, SandboxMessage.seq > after)
+                .order_by(SandboxMessage.seq)
+                .limit(limit)
+            )
+            return [
+                {
+                    "seq": row.seq,
+                    "message_id": row.message_id,
+                    "sender_id": row.sender_id,
+                    "sender_name": row.sender_name,
+                    "text": row.text,
+                    "mention_ids": list(row.mention_ids),
+                    "image_url": row.image_url,
+                    "at": row.at.isoformat(),
+                }
+                for row in rows
+            ]
+
+    async def _append(
+        self,
+        room_id: str,
+        message_id: str,
+        sender_id: str,
+        sender_name: str,
+        text: str,
+        mention_ids: list[str],
+        at: datetime,
+        *,
+        image_url: str | None = None,
+    ) -> None:
+        async with self._sessions.begin() as session:
+            await insert_ignore(
+                session,
+                SandboxMessage,
+                {
+                    "room_id": room_id,
+                    "message_id": message_id,
+                    "sender_id": sender_id,
+                    "sender_name": sender_name,
+                    "text": text,
+                    "mention_ids": mention_ids,
+                    "image_url": image_url,
+                    "at": at,
+                },
+                returning=SandboxMessage.seq,
+            )

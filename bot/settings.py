@@ -1,0 +1,61 @@
+"""Runtime settings, read from the environment and `.env` (every one is in .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TIAOJIE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""  # empty: sqlite+aiosqlite:///<data_dir>/tiaojie.sqlite3
+    timezone: str = "Asia/Shanghai"
+
+    bot_id: str = "tiaojie-bot"
+    bot_name: str = "调解助手"
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    gateway: Literal["auto", "sandbox", "wechaty"] = "auto"
+    sandbox_enabled: bool | None = None  # None: on with the sandbox gateway, off with Wechaty
+
+    outbox_max_attempts: int = 8
+    max_message_chars: int = 5000
+
+    wechaty_puppet_service_token: str = Field(default="", alias="WECHATY_PUPPET_SERVICE_TOKEN")
+    wechaty_puppet_service_endpoint: str = Field(
+        default="", alias="WECHATY_PUPPET_SERVICE_ENDPOINT"
+    )
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tiaojie.sqlite3').as_posix()}"
+
+    @property
+    def resolved_gateway(self) -> Literal["sandbox", "wechaty"]:
+        if self.gateway != "auto":
+            return self.gateway
+        return "wechaty" if self.wechaty_puppet_service_token else "sandbox"
+
+    @property
+    def sandbox_api_enabled(self) -> bool:
+        if self.sandbox_enabled is not None:
+            return self.sandbox_enabled
+        return self.resolved_gateway == "sandbox"

@@ -1,0 +1,57 @@
+"""What a handler gets: the open transaction, the time, the settings it needs, the parser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mediation.parsing import ComplaintParser
+from storage import outbox
+from storage.models import InboxMessage, Member
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    bot_id: str = "tiaojie-bot"
+    bot_name: str = "调解助手"
+    admins: frozenset[str] = frozenset()
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    max_message_chars: int = 5000
+
+
+@dataclass
+class HandlerContext:
+    session: AsyncSession
+    config: HandlerConfig
+    parser: ComplaintParser
+    now: datetime
+    message: InboxMessage
+    sender: Member
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.config.timezone)
+
+    async def reply(
+        self,
+        text: str,
+        *,
+        mention_ids: list[str] | None = None,
+        case_id: int | None = None,
+        room_id: str | None = None,
+        image_path: str | None = None,
+    ) -> None:
+        """Queue a reply in this transaction: it is sent only if the change commits."""
+        await outbox.enqueue(
+            self.session,
+            room_id=room_id or self.message.room_id,
+            text=text,
+            now=self.now,
+            mention_ids=mention_ids,
+            image_path=image_path,
+            cause_inbox_id=self.message.id,
+            case_id=case_id,
+        )

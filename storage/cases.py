@@ -1,0 +1,78 @@
+"""Cases and their audit trail. A case change and its event are flushed together."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mediation.case_numbers import format_case_number
+
+from .models import Case, CaseCounter, CaseEvent
+
+
+async def next_case_number(session: AsyncSession, period: str) -> str:
+    """Allocate the next number in a period inside the caller's transaction."""
+    result = await session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.period == period)
+        .values(last_sequence=CaseCounter.last_sequence + 1)
+        .returning(CaseCounter.last_sequence)
+    )
+    sequence = result.scalar_one_or_none()
+    if sequence is None:
+        session.add(CaseCounter(period=period, last_sequence=1))
+        await session.flush()
+        sequence = 1
+    return format_case_number(period, sequence)
+
+
+def record_event(
+    session: AsyncSession,
+    case: Case,
+    kind: str,
+    *,
+    actor: str,
+    at: datetime,
+    actor_id: str | None = None,
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id,
+        kind=kind,
+        actor=actor,
+        actor_id=actor_id,
+        at=at,
+        data=data or {},
+        dedupe_key=dedupe_key,
+    )
+    session.add(event)
+    case.updated_at = at
+    return event
+
+
+async def by_number(session: AsyncSession, number: str) -> Case | None:
+    return await session.scalar(select(Case).where(Case.number == number.upper()))
+
+
+async def open_cases_reported_by(
+    session: AsyncSession, reporter_id: str, room_id: str, statuses: Collection[str]
+) -> list[Case]:
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.reporter_id == reporter_id, Case.room_id == room_id)
+        .where(Case.status.in_(list(statuses)))
+        .order_by(Case.id)
+    )
+    return list(rows)
+
+
+async def timeline(session: AsyncSession, case_id: int) -> list[CaseEvent]:
+    rows = await session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)
+    )
+    return list(rows)

@@ -1,0 +1,90 @@
+"""The inbox: incoming messages are committed here before anything handles them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import InboxMessage
+from .upsert import insert_ignore
+
+RECEIVED = "received"
+HANDLED = "handled"
+FAILED = "failed"
+
+TRUNCATION_MARKER = "…【消息过长，已截断】"
+
+
+def fit_text(text: str, max_chars: int) -> tuple[str, bool]:
+    """Messages over the limit are stored truncated with a visible marker."""
+    if len(text) <= max_chars:
+        return text, False
+    return text[:max_chars] + TRUNCATION_MARKER, True
+
+
+async def accept(
+    session: AsyncSession,
+    *,
+    message_id: str,
+    room_id: str,
+    sender_id: str,
+    sender_name: str,
+    text: str,
+    mention_ids: list[str],
+    is_direct: bool,
+    sent_at: datetime,
+    received_at: datetime,
+    max_chars: int,
+) -> int | None:
+    """Store a message; return its inbox id, or None when this message id was seen before."""
+    stored_text, truncated = fit_text(text, max_chars)
+    return await insert_ignore(
+        session,
+        InboxMessage,
+        {
+            "message_id": message_id,
+            "room_id": room_id,
+            "sender_id": sender_id,
+            "sender_name": sender_name[:200],
+            "text": stored_text,
+            "truncated": truncated,
+            "mention_ids": mention_ids,
+            "is_direct": is_direct,
+            "sent_at": sent_at,
+            "received_at": received_at,
+            "state": RECEIVED,
+            "attempts": 0,
+        },
+        returning=InboxMessage.id,
+    )
+
+
+async def unhandled_ids(session: AsyncSession) -> list[int]:
+    rows = await session.scalars(
+        select(InboxMessage.id).where(InboxMessage.state == RECEIVED).order_by(InboxMessage.id)
+    )
+    return list(rows)
+
+
+async def claim(session: AsyncSession, inbox_id: int) -> InboxMessage | None:
+    """The message if it still waits to be handled (a handled one is never handled again)."""
+    message = await session.get(InboxMessage, inbox_id)
+    if message is None or message.state != RECEIVED:
+        return None
+    return message
+
+
+async def record_failure(
+    session: AsyncSession, inbox_id: int, error: str, *, give_up: bool
+) -> None:
+    await session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.id == inbox_id)
+        .values(
+            attempts=InboxMessage.attempts + 1,
+            error=error[:2000],
+            state=FAILED if give_up else RECEIVED,
+        )
+    )

@@ -1,0 +1,182 @@
+"""Tables. Each row type says what it records; the migrations in `migrations/` create them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Room(Base):
+    """A chat group the bot sits in."""
+
+    __tablename__ = "rooms"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    first_seen_at: Mapped[datetime]
+
+
+class Member(Base):
+    """A chat participant and their role; merchants are bound to a registry entry."""
+
+    __tablename__ = "members"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32), default="unknown")
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    first_seen_at: Mapped[datetime]
+
+
+class Merchant(Base):
+    """The merchant registry: also the custom dictionary the parser loads."""
+
+    __tablename__ = "merchants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    licence_no: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(300))
+    grid: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class CaseCounter(Base):
+    """The last sequence number used in a numbering period (YYYYMM)."""
+
+    __tablename__ = "case_counters"
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    """One complaint against one merchant. Its history is in `case_events`."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"), index=True)
+    reporter_id: Mapped[str] = mapped_column(String(128), index=True)
+    reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    merchant_name: Mapped[str | None] = mapped_column(String(200))
+    raw_text: Mapped[str] = mapped_column(Text)  # staff-only: may hold personal data
+    masked_text: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    demands: Mapped[list[str]] = mapped_column(default=list)
+    category: Mapped[str | None] = mapped_column(String(32))
+    category_group: Mapped[str | None] = mapped_column(String(8))
+    problem: Mapped[str | None] = mapped_column(String(16))
+    contacts: Mapped[list[str]] = mapped_column(default=list)  # staff-only raw numbers
+    missing: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    money_returned: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    assignee_id: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    source_message_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class CaseEvent(Base):
+    """The audit trail: an immutable record of one thing that happened to a case.
+
+    `dedupe_key` makes once-only events (a reminder, an escalation) unique per case, so a
+    sweep that runs twice cannot record, or send, them twice.
+    """
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "dedupe_key", name="uq_case_event_once"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class InboxMessage(Base):
+    """Every incoming message, committed before it is handled; unique per platform id."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_state_id", "state", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    room_id: Mapped[str] = mapped_column(String(128))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    truncated: Mapped[bool] = mapped_column(default=False)
+    mention_ids: Mapped[list[str]] = mapped_column(default=list)
+    is_direct: Mapped[bool] = mapped_column(default=False)
+    sent_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="received")
+    route: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    handled_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A reply waiting to be, or already, delivered; written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    mention_ids: Mapped[list[str]] = mapped_column(default=list)
+    image_path: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(200))
+    cause_inbox_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+
+
+class SandboxMessage(Base):
+    """The sandbox gateway's room transcript: what a real chat platform would show."""
+
+    __tablename__ = "sandbox_messages"
+    __table_args__ = (UniqueConstraint("room_id", "message_id", name="uq_sandbox_room_message"),)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(128), index=True)
+    message_id: Mapped[str] = mapped_column(String(200))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    mention_ids: Mapped[list[str]] = mapped_column(default=list)
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime]

@@ -1,0 +1,41 @@
+"""The FastAPI application: pages, health, and whatever routers the entry point adds."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+
+STATIC_DIR = Path(__file__).with_name("static")
+
+HealthCheck = Callable[[], Awaitable[dict[str, bool]]]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    *,
+    health: HealthCheck,
+    lifespan: Lifespan | None = None,
+    routers: Sequence[APIRouter] = (),
+    sandbox_page: bool = True,
+) -> FastAPI:
+    app = FastAPI(title="tiaojie 调解助手", lifespan=lifespan)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JSONResponse:
+        checks = await health()
+        ok = all(checks.values())
+        return JSONResponse({"ok": ok, **checks}, status_code=200 if ok else 503)
+
+    if sandbox_page:
+
+        @app.get("/sandbox", response_class=HTMLResponse, include_in_schema=False)
+        async def sandbox_page_view() -> HTMLResponse:
+            return HTMLResponse((STATIC_DIR / "sandbox.html").read_text(encoding="utf-8"))
+
+    for router in routers:
+        app.include_router(router)
+    return app
