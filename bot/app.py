@@ -7,15 +7,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
-from handlers import HandlerConfig
+from handlers import HandlerConfig, Services
+from handlers.deadline_sweep import SweepResult, sweep_deadlines
 from mediation.clock import Clock, SystemClock
+from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
+from mediation.workdays import WorkingCalendar
 from scheduler import build_scheduler
+from storage.calendar import load_overrides
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Merchant
@@ -51,7 +56,16 @@ class BotApp:
             admins=frozenset(settings.admins),
             timezone=self.timezone,
             max_message_chars=settings.max_message_chars,
+            deadline_policy=DeadlinePolicy(
+                acceptance_days=settings.acceptance_days,
+                first_answer_days=settings.first_answer_days,
+                settlement_days=settings.settlement_days,
+                mediation_limit_days=settings.mediation_limit_days,
+                remind_before_days=settings.remind_before_days,
+            ),
+            duplicate_window=timedelta(days=settings.duplicate_window_days),
         )
+        self.services = Services(parser=self.parser, calendar=WorkingCalendar())
         self.sandbox: SandboxGateway | None = None
         if gateway is None:
             gateway = self._default_gateway()
@@ -62,16 +76,24 @@ class BotApp:
         self.dispatcher = MessageDispatcher(
             self.sessions,
             config=self.handler_config,
-            parser=self.parser,
+            services=self.services,
             clock=self.clock,
             on_replies_queued=self.sender.wake,
+            on_merchants_changed=self.reload_merchants,
         )
         self.scheduler = build_scheduler(self.timezone)
         self._started = False
 
     def _default_gateway(self) -> ChatGateway:
         if self.settings.resolved_gateway == "wechaty":
-            raise NotImplementedError("the Wechaty gateway is not available yet")
+            # imported here: python-wechaty is only loaded when it is used
+            from .wechaty_gateway import WechatyGateway
+
+            return WechatyGateway(
+                token=self.settings.wechaty_puppet_service_token,
+                endpoint=self.settings.wechaty_puppet_service_endpoint,
+                data_dir=self.settings.data_dir,
+            )
         self.sandbox = SandboxGateway(
             self.sessions,
             clock=self.clock,
@@ -84,10 +106,19 @@ class BotApp:
     async def start(self) -> None:
         await upgrade_to_head(self.engine)
         await self.reload_merchants()
+        await self.reload_calendar()
         await asyncio.to_thread(self.parser.prepare)
         await self.gateway.start(self.dispatcher.accept)
         await self.dispatcher.start()
         await self.sender.start()
+        if self.settings.sweep_minutes > 0:
+            self.scheduler.add_job(
+                self.sweep_deadlines,
+                "interval",
+                minutes=self.settings.sweep_minutes,
+                id="deadline-sweep",
+                next_run_time=datetime.now(self.timezone),
+            )
         self.scheduler.start()
         self._started = True
         log.info("tiaojie started with the %s gateway", self.gateway.name)
@@ -109,6 +140,22 @@ class BotApp:
             rows = await session.scalars(select(Merchant))
             entries = [MerchantEntry(m.id, m.name, tuple(m.aliases)) for m in rows]
         self.parser.update_merchants(entries)
+
+    async def reload_calendar(self) -> None:
+        async with self.sessions() as session:
+            holidays, working_days = await load_overrides(session)
+        self.services.calendar = WorkingCalendar(holidays, working_days)
+
+    async def sweep_deadlines(self) -> SweepResult:
+        result = await sweep_deadlines(
+            self.sessions,
+            now=self.clock.now(),
+            config=self.handler_config,
+            calendar=self.services.calendar,
+        )
+        if result.actions:
+            self.sender.wake()
+        return result
 
     async def settle(self) -> None:
         """Handle everything queued and deliver what is due (tests, scripts)."""
@@ -138,5 +185,9 @@ class BotApp:
         if expose_sandbox and self.sandbox is not None:
             routers.append(sandbox_router(self.sandbox))
         return create_app(
-            health=self.health, lifespan=lifespan, routers=routers, sandbox_page=expose_sandbox
+            health=self.health,
+            lifespan=lifespan,
+            routers=routers,
+            sandbox_page=expose_sandbox,
+            bot_identity=(self.settings.bot_id, self.settings.bot_name),
         )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from .settings import Settings
@@ -54,9 +55,29 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
         log_level="info",
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = _server_class()(config)
     server.run()  # uvicorn handles Ctrl-C and SIGTERM, then runs the lifespan shutdown
     return 0 if server.started else 1
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class QuietExitServer(uvicorn.Server):
+        """uvicorn re-raises a caught SIGTERM/SIGINT after a clean shutdown, which makes the
+        process exit by signal (-15). A clean stop should exit 0, so forget the signal."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    captured = getattr(self, "_captured_signals", None)
+                    if isinstance(captured, list):
+                        captured.clear()
+
+    return QuietExitServer
 
 
 async def upgrade_database(settings: Settings) -> int:

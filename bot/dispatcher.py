@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import HandlerConfig, handle_message
+from handlers import Handled, HandlerConfig, Services, handle_message
 from mediation.clock import Clock
-from mediation.parsing import ComplaintParser
 from storage import inbox
 from storage.models import InboxMessage
 
@@ -34,13 +33,15 @@ class MessageDispatcher:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         config: HandlerConfig,
-        parser: ComplaintParser,
+        services: Services,
         clock: Clock,
         on_replies_queued: Callable[[], None] = lambda: None,
+        on_merchants_changed: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = session_factory
         self._config = config
-        self._parser = parser
+        self._services = services
+        self._on_merchants_changed = on_merchants_changed
         self._clock = clock
         self._on_replies_queued = on_replies_queued
         self._queue: asyncio.Queue[int] = asyncio.Queue()
@@ -98,22 +99,30 @@ class MessageDispatcher:
 
     async def process(self, inbox_id: int) -> None:
         try:
-            async with self._sessions.begin() as session:
-                message = await inbox.claim(session, inbox_id)
-                if message is None:
-                    return
-                now = self._clock.now()
-                route = await handle_message(
-                    session, message, config=self._config, parser=self._parser, now=now
-                )
-                message.state = inbox.HANDLED
-                message.route = route.value
-                message.handled_at = now
-                message.attempts += 1
+            handled = await self._handle_in_transaction(inbox_id)
         except Exception as error:  # any failure: keep the message, try again, never crash
             await self._record_failure(inbox_id, error)
             return
+        if handled is None:
+            return
+        if handled.merchants_changed and self._on_merchants_changed is not None:
+            await self._on_merchants_changed()
         self._on_replies_queued()
+
+    async def _handle_in_transaction(self, inbox_id: int) -> Handled | None:
+        async with self._sessions.begin() as session:
+            message = await inbox.claim(session, inbox_id)
+            if message is None:
+                return None  # handled before (redelivery, or a second worker)
+            now = self._clock.now()
+            handled = await handle_message(
+                session, message, config=self._config, services=self._services, now=now
+            )
+            message.state = inbox.HANDLED
+            message.route = handled.route.value
+            message.handled_at = now
+            message.attempts += 1
+            return handled
 
     async def _record_failure(self, inbox_id: int, error: Exception) -> None:
         description = f"{type(error).__name__}: {error}"

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     gateway: Literal["auto", "sandbox", "wechaty"] = "auto"
     sandbox_enabled: bool | None = None  # None: on with the sandbox gateway, off with Wechaty
 
+    acceptance_days: int = 7
+    first_answer_days: int = 1
+    settlement_days: int = 10
+    mediation_limit_days: int = 45
+    remind_before_days: int = 1
+    duplicate_window_days: int = 7
+    sweep_minutes: int = 5
+
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
 

@@ -1,14 +1,16 @@
 """The service layer: one incoming message in, case changes and replies out."""
 
-from .context import HandlerConfig, HandlerContext
-from .pipeline import handle_message
-from .router import Route, RouteKind, route_message
+from .context import HandlerConfig, HandlerContext, Services
+from .pipeline import Handled, handle_message
+from .router import Route, RouteKind, first_cut
 
 __all__ = [
+    "Handled",
     "HandlerConfig",
     "HandlerContext",
     "Route",
     "RouteKind",
+    "Services",
+    "first_cut",
     "handle_message",
-    "route_message",
 ]

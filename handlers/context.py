@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser
+from mediation.roles import Role
+from mediation.workdays import WorkingCalendar
 from storage import outbox
 from storage.models import InboxMessage, Member
 
@@ -20,16 +23,39 @@ class HandlerConfig:
     admins: frozenset[str] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     max_message_chars: int = 5000
+    deadline_policy: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    duplicate_window: timedelta = timedelta(days=7)
+
+
+@dataclass
+class Services:
+    """Long-lived, in-memory helpers shared by all handlers of one process."""
+
+    parser: ComplaintParser
+    calendar: WorkingCalendar
 
 
 @dataclass
 class HandlerContext:
     session: AsyncSession
     config: HandlerConfig
-    parser: ComplaintParser
+    services: Services
     now: datetime
     message: InboxMessage
     sender: Member
+    merchants_changed: bool = False
+
+    @property
+    def role(self) -> Role:
+        return Role(self.sender.role)
+
+    @property
+    def parser(self) -> ComplaintParser:
+        return self.services.parser
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.services.calendar
 
     @property
     def local_now(self) -> datetime:

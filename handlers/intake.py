@@ -1,15 +1,56 @@
-"""Complaint intake: a recognised complaint becomes a case, and the group is told its number."""
+"""Complaint intake: a recognised complaint becomes a case, and the group is told its number.
+
+A complaint that repeats an open case is linked to it instead of opening a second one. A
+complaint missing something the rules require (merchant, facts, demand, contact) gets one
+short question; the reporter's next message fills the gaps in the same case. Once merchant,
+facts and demand are known and the merchant is bound in the group, the case is accepted and
+the merchant @-mentioned. A missing contact is asked for but does not hold mediation up:
+the reporter in the group is the consumer's channel.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+
 from mediation import templates
 from mediation.case_numbers import case_period
-from mediation.cases import Actor, CaseStatus, EventKind
+from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind
 from mediation.parsing import ParsedMessage
+from mediation.privacy import mask_mobile
 from storage import cases
 from storage.models import Case
 
+from .case_actions import accept_and_notify, merchant_member_ids
 from .context import HandlerContext
+
+REQUIRED_FOR_MEDIATION = ("merchant", "facts", "demand")
+NEAR_IDENTICAL_RATIO = 90
+
+
+async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
+    duplicate = await find_duplicate(ctx, parsed)
+    if duplicate is not None:
+        cases.record_event(
+            ctx.session,
+            duplicate,
+            EventKind.DUPLICATE_LINKED,
+            actor=Actor.REPORTER,
+            actor_id=ctx.message.sender_id,
+            at=ctx.now,
+            data={"inbox_id": ctx.message.id, "masked_text": parsed.masked_text[:500]},
+        )
+        await ctx.reply(templates.duplicate_linked(duplicate.number), case_id=duplicate.id)
+        return
+    case = await open_case(ctx, parsed)
+    text = templates.case_opened(
+        case.number, parsed.merchant, parsed.amount, parsed.demands, parsed.contacts
+    )
+    if parsed.missing:
+        text += "\n" + templates.ask_for_missing(case.number, parsed.missing)
+    await reply_and_move_on(ctx, case, text)
 
 
 async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
@@ -47,10 +88,132 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         at=ctx.now,
         data={"confidence": parsed.confidence, "inbox_id": message.id},
     )
-    text = templates.case_opened(
-        number, parsed.merchant, parsed.amount, parsed.demands, parsed.contacts
-    )
-    if parsed.missing:
-        text += "\n" + templates.ask_for_missing(number, parsed.missing)
-    await ctx.reply(text, case_id=case.id)
     return case
+
+
+async def reply_and_move_on(ctx: HandlerContext, case: Case, text: str) -> None:
+    """Post `text` about the case, then take intake as far as it can go.
+
+    Once merchant, facts and demand are known the case is accepted and the bound merchant
+    @-mentioned; with no merchant bound yet, one line in the same reply asks staff to bind.
+    """
+    ready = case.status == CaseStatus.PENDING and not any(
+        item in case.missing for item in REQUIRED_FOR_MEDIATION
+    )
+    merchant_ids = await merchant_member_ids(ctx.session, case.merchant_id) if ready else []
+    if ready and not merchant_ids:
+        note = templates.merchant_not_in_group(case.number, case.merchant_name)
+        await ctx.reply(f"{text}\n{note}", mention_ids=sorted(ctx.config.admins), case_id=case.id)
+        return
+    await ctx.reply(text, case_id=case.id)
+    if ready:
+        await accept_and_notify(
+            ctx.session,
+            case,
+            now=ctx.now,
+            actor=Actor.SYSTEM,
+            actor_id=None,
+            merchant_ids=merchant_ids,
+            calendar=ctx.calendar,
+            policy=ctx.config.deadline_policy,
+            tz=ctx.config.timezone,
+            cause_inbox_id=ctx.message.id,
+        )
+
+
+async def incomplete_case_of_sender(ctx: HandlerContext) -> Case | None:
+    """The sender's most recent case in this room that still waits for details."""
+    since = ctx.now - ctx.config.duplicate_window
+    rows = await ctx.session.scalars(
+        select(Case)
+        .where(
+            Case.room_id == ctx.message.room_id,
+            Case.reporter_id == ctx.message.sender_id,
+            Case.status == CaseStatus.PENDING,
+            Case.received_at >= since,
+        )
+        .order_by(Case.id.desc())
+        .limit(5)
+    )
+    return next((case for case in rows if case.missing), None)
+
+
+async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessage) -> bool:
+    """Fill the case's gaps from a follow-up message; False when it adds nothing."""
+    missing = list(case.missing)
+    added: list[str] = []
+    if "merchant" in missing and parsed.merchant:
+        case.merchant_name = parsed.merchant
+        case.merchant_id = parsed.merchant_id
+        added.append("merchant")
+    if "demand" in missing and parsed.demands:
+        case.demands = list(parsed.demands)
+        added.append("demand")
+    if "contact" in missing and parsed.raw_contacts:
+        case.contacts = [*case.contacts, *parsed.raw_contacts]
+        added.append("contact")
+    if "facts" in missing and len(parsed.masked_text.strip()) >= 8 and not added:
+        added.append("facts")
+    if not added:
+        return False
+    if case.amount is None and parsed.amount is not None:
+        case.amount = parsed.amount
+    case.missing = [item for item in missing if item not in added]
+    case.raw_text = f"{case.raw_text}\n{ctx.message.text}"
+    case.masked_text = f"{case.masked_text}\n{parsed.masked_text}"
+    cases.record_event(
+        ctx.session,
+        case,
+        EventKind.DETAILS_ADDED,
+        actor=Actor.REPORTER,
+        actor_id=ctx.message.sender_id,
+        at=ctx.now,
+        data={"added": added, "inbox_id": ctx.message.id},
+    )
+    text = templates.details_added(case.number, tuple(case.missing))
+    if "contact" in added:
+        text += "\n联系电话：" + "、".join(mask_mobile(p) for p in parsed.raw_contacts)
+    await reply_and_move_on(ctx, case, text)
+    return True
+
+
+async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | None:
+    """An open case in this room, recent enough, about the same complaint."""
+    since: datetime = ctx.now - ctx.config.duplicate_window
+    candidates = await ctx.session.scalars(
+        select(Case)
+        .where(
+            Case.room_id == ctx.message.room_id,
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+            Case.received_at >= since,
+        )
+        .order_by(Case.id.desc())
+        .limit(200)
+    )
+    for case in candidates:
+        if is_same_complaint(case, parsed, ctx.message.sender_id):
+            return case
+    return None
+
+
+def is_same_complaint(case: Case, parsed: ParsedMessage, reporter_id: str) -> bool:
+    """The same consumer's complaint again: near-identical text, or the same merchant with
+    the same consumer phone, or the same merchant, reporter and amount.
+
+    A grid worker reports for many consumers, so "same merchant, same reporter" alone is
+    not a duplicate: two neighbours can both have been overcharged by one restaurant.
+    """
+    if fuzz.ratio(case.masked_text, parsed.masked_text) >= NEAR_IDENTICAL_RATIO:
+        return True
+    same_merchant = (parsed.merchant_id is not None and case.merchant_id == parsed.merchant_id) or (
+        parsed.merchant is not None and case.merchant_name == parsed.merchant
+    )
+    if not same_merchant:
+        return False
+    if set(case.contacts) & set(parsed.raw_contacts):
+        return True
+    return (
+        case.reporter_id == reporter_id
+        and parsed.amount is not None
+        and case.amount == parsed.amount
+    )

@@ -1,19 +1,28 @@
-"""One stored incoming message in, its effects written to the same transaction."""
+"""One stored incoming message in, its effects written to the caller's transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.parsing import ComplaintParser
+from mediation import templates
+from mediation.parsing import ParsedMessage
 from storage import members
 from storage.models import InboxMessage
 
 from .commands import handle_command
-from .context import HandlerConfig, HandlerContext
-from .intake import open_case
-from .router import RouteKind, route_message
+from .context import HandlerConfig, HandlerContext, Services
+from .intake import complete_details, handle_complaint, incomplete_case_of_sender
+from .router import RouteKind, first_cut
+from .thread import handle_thread_reply
+
+
+@dataclass(frozen=True)
+class Handled:
+    route: RouteKind
+    merchants_changed: bool = False
 
 
 async def handle_message(
@@ -21,22 +30,42 @@ async def handle_message(
     message: InboxMessage,
     *,
     config: HandlerConfig,
-    parser: ComplaintParser,
+    services: Services,
     now: datetime,
-) -> RouteKind:
+) -> Handled:
     """Apply one message. The caller commits; nothing here commits or sends."""
-    route = route_message(message.text, message.sender_id, bot_id=config.bot_id, parser=parser)
+    route = first_cut(message.text, message.sender_id, bot_id=config.bot_id, parser=services.parser)
     if route.kind is RouteKind.OWN_MESSAGE:
-        return route.kind
+        return Handled(route.kind)
     await members.ensure_room(session, message.room_id, now)
     sender = await members.ensure_member(
         session, message.sender_id, message.sender_name, now, config.admins
     )
     ctx = HandlerContext(
-        session=session, config=config, parser=parser, now=now, message=message, sender=sender
+        session=session, config=config, services=services, now=now, message=message, sender=sender
     )
-    if route.kind is RouteKind.COMMAND:
+    kind = await _dispatch(ctx, route.kind, route.parsed)
+    return Handled(kind, ctx.merchants_changed)
+
+
+async def _dispatch(
+    ctx: HandlerContext, kind: RouteKind, parsed: ParsedMessage | None
+) -> RouteKind:
+    if kind is RouteKind.COMMAND:
         await handle_command(ctx)
-    elif route.kind is RouteKind.COMPLAINT and route.parsed is not None:
-        await open_case(ctx, route.parsed)
-    return route.kind
+        return kind
+    if ctx.message.is_direct:
+        return RouteKind.CHATTER  # private messages carry commands only
+    assert parsed is not None  # every non-command message was read by the parser
+    if kind is RouteKind.COMPLAINT:
+        await handle_complaint(ctx, parsed)
+        return kind
+    if await handle_thread_reply(ctx):
+        return RouteKind.THREAD_REPLY
+    incomplete = await incomplete_case_of_sender(ctx)
+    if incomplete is not None and await complete_details(ctx, incomplete, parsed):
+        return RouteKind.DETAILS
+    if parsed.nuisance:
+        await ctx.reply(templates.nuisance_report())
+        return RouteKind.NUISANCE
+    return RouteKind.CHATTER

@@ -1,7 +1,10 @@
-"""Decide what one message is: a command, a new complaint, or chatter to leave alone.
+"""Decide what one message is, before anything is changed.
 
-The decision is a value (`Route`) so it can be printed, stored on the inbox row and tested
-without running any handler.
+The first cut needs only the text: our own echo, a command, or text to read. Text is then
+offered, in order, to the mediation thread (a reply to an open case), complaint intake (a
+new complaint, or details for the sender's incomplete one) and finally left alone as
+chatter. The outcome is a `RouteKind`, stored on the inbox row so every decision can be
+audited later.
 """
 
 from __future__ import annotations
@@ -9,16 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mediation.case_numbers import find_case_numbers
 from mediation.parsing import ComplaintParser, ParsedMessage
 
 COMMAND_PREFIXES = ("/", "／")
+CONFIDENT_COMPLAINT = 0.8
 
 
 class RouteKind(StrEnum):
-    COMMAND = "command"
-    COMPLAINT = "complaint"
-    CHATTER = "chatter"
     OWN_MESSAGE = "own_message"
+    COMMAND = "command"
+    THREAD_REPLY = "thread_reply"
+    COMPLAINT = "complaint"
+    DETAILS = "details"
+    NUISANCE = "nuisance"
+    CHATTER = "chatter"
 
 
 @dataclass(frozen=True)
@@ -34,12 +42,22 @@ def is_command(text: str) -> bool:
     return text.lstrip().startswith(COMMAND_PREFIXES)
 
 
-def route_message(text: str, sender_id: str, *, bot_id: str, parser: ComplaintParser) -> Route:
+def first_cut(text: str, sender_id: str, *, bot_id: str, parser: ComplaintParser) -> Route:
+    """Own messages and commands by their form; anything else is read by the parser.
+
+    The returned kind is COMPLAINT only for a confident new complaint that names no case
+    number (a message naming a case is about that case); otherwise CHATTER, which the
+    pipeline may still take as a thread reply or details for an incomplete case.
+    """
     if sender_id == bot_id:
         return Route(RouteKind.OWN_MESSAGE)
     if is_command(text):
         return Route(RouteKind.COMMAND)
     parsed = parser.parse(text)
-    if parsed.is_complaint:
+    if (
+        parsed.is_complaint
+        and parsed.confidence >= CONFIDENT_COMPLAINT
+        and not find_case_numbers(text)
+    ):
         return Route(RouteKind.COMPLAINT, parsed)
     return Route(RouteKind.CHATTER, parsed)

@@ -60,4 +60,32 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     ASSIGNED = "assigned"
     REOPENED = "reopened"
+    WITHDRAWN = "withdrawn"
+    REFUSED = "refused"
+    TERMINATED = "terminated"
     CLOSED = "closed"
+    RATING_REQUESTED = "rating_requested"
+    ACCEPTANCE_OVERDUE = "acceptance_overdue"
+
+
+EVENT_LABELS: dict[EventKind, str] = {
+    EventKind.OPENED: "登记投诉",
+    EventKind.DETAILS_ADDED: "补充信息",
+    EventKind.DUPLICATE_LINKED: "重复投诉并入",
+    EventKind.ACCEPTED: "受理",
+    EventKind.NOTIFIED: "通知商家",
+    EventKind.MERCHANT_REPLIED: "商家答复",
+    EventKind.CONFIRMED: "投诉人确认",
+    EventKind.REJECTED_BY_REPORTER: "投诉人不接受",
+    EventKind.RATED: "满意度评价",
+    EventKind.REMINDED: "提醒商家",
+    EventKind.ESCALATED: "上报工作人员",
+    EventKind.ASSIGNED: "指派",
+    EventKind.REOPENED: "重新开启",
+    EventKind.WITHDRAWN: "撤回",
+    EventKind.REFUSED: "不予受理",
+    EventKind.TERMINATED: "终止调解",
+    EventKind.CLOSED: "结案",
+    EventKind.RATING_REQUESTED: "邀请评价",
+    EventKind.ACCEPTANCE_OVERDUE: "受理超期上报",
+}

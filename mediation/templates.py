@@ -5,6 +5,7 @@ Functions take plain values and return text; callers mask personal data before p
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 MISSING_ITEM_NAMES = {
@@ -51,3 +52,277 @@ def message_too_long(limit: int) -> str:
 
 def unknown_command(command: str) -> str:
     return f"未识别的指令 {command}，发送 /help 查看可用指令。"
+
+
+def local_day(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+# --- intake
+
+
+def duplicate_linked(number: str) -> str:
+    return f"这条投诉与 {number} 是同一件事，已并入该案件，不再重复登记。"
+
+
+def details_added(number: str, still_missing: tuple[str, ...]) -> str:
+    if still_missing:
+        return "已补充。" + ask_for_missing(number, still_missing)
+    return f"投诉 {number} 信息已补充完整。"
+
+
+def merchant_not_in_group(number: str, merchant: str | None) -> str:
+    name = f"「{merchant}」" if merchant else "被投诉商家"
+    return (
+        f"投诉 {number}：{name}尚未在群内绑定。请工作人员邀请商家入群，"
+        f"并发送 /bind @商家 {merchant or '商家名称'} 完成绑定。"
+    )
+
+
+def nuisance_report() -> str:
+    return "这条反映的是噪音、油烟等环境或扰民问题，不属于消费纠纷，请转 12345 热线或相关部门处理。"
+
+
+# --- mediation thread
+
+
+def merchant_notice(
+    number: str,
+    facts: str,
+    demands: tuple[str, ...],
+    amount: Decimal | None,
+    reply_by: date,
+) -> str:
+    demand_text = "、".join(demands) if demands else "未注明"
+    lines = [
+        f"您好，收到一件关于贵店的消费投诉，编号 {number}。",
+        f"情况：{shorten(facts, 120)}",
+        f"消费者诉求：{demand_text}" + (f"（{yuan(amount)}）" if amount is not None else ""),
+        f"请于{local_day(reply_by)}前在群里答复，例如「同意退还58元」「同意换货」或「不同意，理由…」。",
+    ]
+    return "\n".join(lines)
+
+
+def merchant_answer_recorded(number: str, summary: str) -> str:
+    return f"{number} 商家答复：{summary}。请投诉人回复「确认」接受，或「不接受」并说明诉求。"
+
+
+def merchant_refused(number: str, reason: str | None) -> str:
+    because = f"，理由：{shorten(reason, 80)}" if reason else ""
+    return f"{number} 商家不同意消费者诉求{because}。请工作人员跟进调解。"
+
+
+def reporter_rejected(number: str) -> str:
+    return f"{number} 投诉人不接受商家的答复，请商家重新答复或提出新的方案。"
+
+
+def case_resolved(number: str, money_returned: Decimal | None) -> str:
+    money = f"，为消费者挽回经济损失{yuan(money_returned)}" if money_returned else ""
+    return f"{number} 调解成功{money}。"
+
+
+def ask_for_rating(number: str) -> str:
+    return f"请投诉人为 {number} 的处理结果打分：回复 1～5 分（5 分为非常满意）。"
+
+
+def rating_thanks(number: str, rating: int) -> str:
+    return f"已记录 {number} 满意度 {rating} 分，谢谢！"
+
+
+def which_case(numbers: list[str]) -> str:
+    return f"您有多件进行中的案件（{'、'.join(numbers)}），请在回复中注明案件编号。"
+
+
+def cannot_confirm_refusal(number: str) -> str:
+    return (
+        f"{number} 商家未同意诉求，暂不能确认调解成功。"
+        "如不再投诉请回复「撤回投诉」，工作人员会继续跟进。"
+    )
+
+
+def case_withdrawn(number: str) -> str:
+    return f"{number} 已撤回。"
+
+
+def case_refused(number: str, reason: str) -> str:
+    return f"{number} 不予受理，理由：{reason}。"
+
+
+def case_closed(number: str, outcome_label: str, money_returned: Decimal | None) -> str:
+    money = f"，挽回经济损失{yuan(money_returned)}" if money_returned else ""
+    return f"{number} 已结案：{outcome_label}{money}。"
+
+
+def case_reopened(number: str) -> str:
+    return f"{number} 已重新开启调解。"
+
+
+def case_accepted(number: str) -> str:
+    return f"{number} 已受理。"
+
+
+def unknown_case(number: str) -> str:
+    return f"没有找到案件 {number}，请核对编号（格式如 CY-202606-0007）。"
+
+
+def not_your_case(number: str) -> str:
+    return f"您无权查看或处理案件 {number}。"
+
+
+# --- commands
+
+
+COMMAND_USAGE = {
+    "help": "/help —— 查看可用指令",
+    "case": "/case 编号 —— 查看案件进展，如 /case CY-202606-0007",
+    "withdraw": "/withdraw 编号 —— 撤回投诉",
+    "bind": "/bind @成员 商家名称 [统一社会信用代码] [网格] —— 绑定商家",
+    "accept": "/accept 编号 —— 受理案件",
+    "assign": "/assign 编号 @工作人员 —— 指派承办人",
+    "refuse": "/refuse 编号 理由 —— 不予受理",
+    "close": "/close 编号 成功|失败 [挽回金额] —— 结案",
+    "reopen": "/reopen 编号 —— 重新开启调解",
+    "role": "/role @成员 工作人员|网格员|商家 —— 设置成员身份",
+}
+
+
+def help_text(commands: list[str]) -> str:
+    lines = ["您可以使用以下指令："]
+    lines += [COMMAND_USAGE[name] for name in commands if name in COMMAND_USAGE]
+    return "\n".join(lines)
+
+
+def case_assigned(number: str, assignee_name: str) -> str:
+    return f"{number} 已指派给 {assignee_name} 承办。"
+
+
+def role_granted(member_name: str, role_label: str) -> str:
+    return f"已将 {member_name} 设为{role_label}。"
+
+
+def case_timeline(
+    number: str,
+    status_label: str,
+    merchant: str | None,
+    amount: Decimal | None,
+    demands: tuple[str, ...],
+    facts: str,
+    entries: list[tuple[datetime, str, str]],
+) -> str:
+    lines = [
+        f"{number}【{status_label}】",
+        f"被投诉方：{merchant or '待补充'}；金额：{yuan(amount)}；"
+        f"诉求：{'、'.join(demands) or '未注明'}",
+        f"情况：{shorten(facts, 100)}",
+        "进展：",
+    ]
+    for at, label, who in entries:
+        lines.append(f"{at:%m-%d %H:%M} {label}" + (f"（{who}）" if who else ""))
+    return "\n".join(lines)
+
+
+def permission_denied(command: str) -> str:
+    return f"抱歉，您没有使用 /{command} 的权限。如需开通请联系监管所工作人员。"
+
+
+def usage(line: str) -> str:
+    return f"用法：{line}"
+
+
+def merchant_bound(member_name: str, merchant: str, created: bool) -> str:
+    note = "（已新建商家档案）" if created else ""
+    return f"已将 {member_name} 绑定为商家「{merchant}」{note}。"
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- case life cycle and deadlines
+
+
+def _case_subject(number: str | None) -> str:
+    return f"{number} " if number else "案件"
+
+
+def action_not_permitted(action: str, allowed: tuple[str, ...]) -> str:
+    if not allowed:
+        return f"在群里不能{action}。"
+    return f"只有{'或'.join(allowed)}可以{action}。"
+
+
+def case_already_closed(action: str, status: str, number: str | None = None) -> str:
+    return f"{_case_subject(number)}已结案（{status}），不能再{action}。"
+
+
+def case_not_yet_accepted(action: str, number: str | None = None) -> str:
+    return f"{_case_subject(number)}尚未受理，暂不能{action}。"
+
+
+def case_already_accepted(status: str, number: str | None = None) -> str:
+    return f"{_case_subject(number)}已受理（{status}），无需重复受理。"
+
+
+def merchant_has_not_replied(action: str, number: str | None = None) -> str:
+    return f"{_case_subject(number)}商家尚未答复，暂不能{action}。"
+
+
+def case_still_open(status: str, number: str | None = None) -> str:
+    return f"{_case_subject(number)}仍在办理中（{status}），无需重新开启。"
+
+
+def rating_only_after_success(status: str, number: str | None = None) -> str:
+    return f"{_case_subject(number)}当前为「{status}」，只有调解成功的案件才能评价。"
+
+
+def action_not_in_state(action: str, status: str, number: str | None = None) -> str:
+    return f"{_case_subject(number)}当前为「{status}」，不能{action}。"
+
+
+def first_answer_reminder(number: str, merchant: str | None, due: date) -> str:
+    return (
+        f"{merchant or '商家'}您好，投诉 {number} 请于{local_day(due)}下班前在群里答复处理意见，"
+        "例如「同意退还58元」「同意换货」或「不同意，理由…」。"
+    )
+
+
+def settlement_reminder(number: str, merchant: str | None, due: date) -> str:
+    return (
+        f"{merchant or '商家'}您好，投诉 {number} 的处理期限为{local_day(due)}，"
+        "请在此前与消费者协商解决，并在群里回复处理结果。"
+    )
+
+
+def first_answer_escalation(number: str, merchant: str | None, due: date) -> str:
+    return f"投诉 {number}：{merchant or '被投诉商家'}未在{local_day(due)}前答复，请工作人员跟进。"
+
+
+def settlement_escalation(number: str, merchant: str | None, due: date) -> str:
+    return (
+        f"投诉 {number}：{merchant or '被投诉商家'}未在{local_day(due)}前与消费者达成处理结果，"
+        "请工作人员跟进。"
+    )
+
+
+def mediation_terminated(number: str, merchant: str | None, due: date, limit_days: int) -> str:
+    return (
+        f"投诉 {number}（被投诉方：{merchant or '未注明'}）自受理起 {limit_days} 个工作日内"
+        f"未达成调解协议，调解期限已于{local_day(due)}届满，现终止调解，按调解失败结案。"
+        "消费者可依法通过其他途径解决，如申请仲裁或向人民法院起诉。"
+    )
+
+
+def acceptance_overdue(number: str, merchant: str | None, due: date) -> str:
+    against = f"（被投诉方：{merchant}）" if merchant else ""
+    return (
+        f"投诉 {number}{against}应于{local_day(due)}前作出是否受理的决定，目前仍未处理，"
+        "请工作人员尽快受理或决定不予受理。"
+    )
+
+
+def make_up_days_unknown(year: int) -> str:
+    return (
+        f"日历中还没有 {year} 年的调休上班日，期限可能算错。"
+        f"国务院办公厅公布 {year} 年放假安排后，请工作人员补录调休上班日和放假日。"
+    )

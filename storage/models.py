@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -93,7 +94,11 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(24), index=True)
     outcome: Mapped[str | None] = mapped_column(String(24))
     money_returned: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    offer_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    offer_remedy: Mapped[str | None] = mapped_column(String(16))
+    merchant_replied_at: Mapped[datetime | None]
     rating: Mapped[int | None] = mapped_column(Integer)
+    rating_requested_at: Mapped[datetime | None]
     assignee_id: Mapped[str | None] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
     accepted_at: Mapped[datetime | None]
@@ -119,6 +124,15 @@ class CaseEvent(Base):
     at: Mapped[datetime]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class CalendarOverride(Base):
+    """A day the State Council's yearly notice makes a holiday or a make-up working day."""
+
+    __tablename__ = "calendar_overrides"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class InboxMessage(Base):

@@ -24,6 +24,7 @@ def settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         admins=["staff-wang"],
         gateway="sandbox",
+        sweep_minutes=0,  # tests run the sweep themselves, at the clock's time
         _env_file=None,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -21,6 +22,7 @@ def create_app(
     lifespan: Lifespan | None = None,
     routers: Sequence[APIRouter] = (),
     sandbox_page: bool = True,
+    bot_identity: tuple[str, str] = ("tiaojie-bot", "调解助手"),
 ) -> FastAPI:
     app = FastAPI(title="tiaojie 调解助手", lifespan=lifespan)
 
@@ -34,7 +36,15 @@ def create_app(
 
         @app.get("/sandbox", response_class=HTMLResponse, include_in_schema=False)
         async def sandbox_page_view() -> HTMLResponse:
-            return HTMLResponse((STATIC_DIR / "sandbox.html").read_text(encoding="utf-8"))
+            return HTMLResponse(sandbox_html)
+
+        bot_id, bot_name = bot_identity
+        sandbox_html = (
+            (STATIC_DIR / "sandbox.html")
+            .read_text(encoding="utf-8")
+            .replace("{{BOT_ID}}", html.escape(bot_id))
+            .replace("{{BOT_NAME}}", html.escape(bot_name))
+        )
 
     for router in routers:
         app.include_router(router)

@@ -1,0 +1,149 @@
+"""Changing a case: every status change goes through the life-cycle rules and is recorded
+as a case event in the caller's transaction, so the change and its audit trail commit
+together. Used by message handlers and by the deadline sweep alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mediation import templates
+from mediation.cases import Actor, CaseStatus, EventKind
+from mediation.deadlines import CaseDeadlines, CaseTimes, DeadlinePolicy, case_deadlines
+from mediation.lifecycle import CaseAction, transition
+from mediation.workdays import WorkingCalendar
+from storage import cases, outbox
+from storage.models import Case, CaseEvent, Member
+
+EVENT_FOR_ACTION: dict[CaseAction, EventKind] = {
+    CaseAction.ACCEPT: EventKind.ACCEPTED,
+    CaseAction.MERCHANT_REPLY: EventKind.MERCHANT_REPLIED,
+    CaseAction.CONFIRM: EventKind.CONFIRMED,
+    CaseAction.REJECT: EventKind.REJECTED_BY_REPORTER,
+    CaseAction.WITHDRAW: EventKind.WITHDRAWN,
+    CaseAction.REFUSE: EventKind.REFUSED,
+    CaseAction.CLOSE_RESOLVED: EventKind.CLOSED,
+    CaseAction.CLOSE_FAILED: EventKind.CLOSED,
+    CaseAction.TERMINATE: EventKind.TERMINATED,
+    CaseAction.REOPEN: EventKind.REOPENED,
+    CaseAction.RATE: EventKind.RATED,
+}
+
+
+def apply_action(
+    session: AsyncSession,
+    case: Case,
+    action: CaseAction,
+    actor: Actor,
+    *,
+    now: datetime,
+    actor_id: str | None = None,
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> CaseStatus:
+    """Move the case (raises IllegalTransition, changing nothing) and record the event."""
+    before = CaseStatus(case.status)
+    after = transition(before, action, actor, case_number=case.number)
+    case.status = after
+    if action is CaseAction.ACCEPT:
+        case.accepted_at = now
+    if action is CaseAction.MERCHANT_REPLY and case.merchant_replied_at is None:
+        case.merchant_replied_at = now
+    if action is CaseAction.REOPEN:
+        case.closed_at = None
+        case.outcome = None
+        case.rating = None
+        case.rating_requested_at = None
+    if after.is_closed and not before.is_closed:
+        case.closed_at = now
+        case.outcome = after.value
+    event_data = {"from": before.value, "to": after.value, **(data or {})}
+    cases.record_event(
+        session,
+        case,
+        EVENT_FOR_ACTION[action],
+        actor=actor,
+        actor_id=actor_id,
+        at=now,
+        data=event_data,
+        dedupe_key=dedupe_key,
+    )
+    return after
+
+
+def times_of(case: Case, done_keys: frozenset[str] = frozenset()) -> CaseTimes:
+    return CaseTimes(
+        status=CaseStatus(case.status),
+        received_at=case.received_at,
+        accepted_at=case.accepted_at,
+        merchant_replied_at=case.merchant_replied_at,
+        done_keys=done_keys,
+    )
+
+
+def deadlines_of(
+    case: Case, calendar: WorkingCalendar, policy: DeadlinePolicy, tz: ZoneInfo
+) -> CaseDeadlines:
+    return case_deadlines(times_of(case), calendar, policy, tz)
+
+
+async def merchant_member_ids(session: AsyncSession, merchant_id: int | None) -> list[str]:
+    if merchant_id is None:
+        return []
+    rows = await session.scalars(
+        select(Member.id).where(Member.merchant_id == merchant_id).order_by(Member.id)
+    )
+    return list(rows)
+
+
+async def accept_and_notify(
+    session: AsyncSession,
+    case: Case,
+    *,
+    now: datetime,
+    actor: Actor,
+    actor_id: str | None,
+    merchant_ids: Sequence[str],
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    tz: ZoneInfo,
+    cause_inbox_id: int | None = None,
+) -> None:
+    """Accept the case and @-mention the bound merchant with the facts and the deadline."""
+    apply_action(session, case, CaseAction.ACCEPT, actor, now=now, actor_id=actor_id)
+    reply_by = deadlines_of(case, calendar, policy, tz).first_answer_by
+    assert reply_by is not None  # an accepted case always has a first-answer target
+    text = templates.merchant_notice(
+        case.number, case.masked_text, tuple(case.demands), case.amount, reply_by
+    )
+    cases.record_event(
+        session,
+        case,
+        EventKind.NOTIFIED,
+        actor=Actor.SYSTEM,
+        at=now,
+        data={"merchant_ids": list(merchant_ids), "reply_by": reply_by.isoformat()},
+    )
+    await outbox.enqueue(
+        session,
+        room_id=case.room_id,
+        text=text,
+        now=now,
+        mention_ids=list(merchant_ids),
+        cause_inbox_id=cause_inbox_id,
+        case_id=case.id,
+    )
+
+
+async def done_deadline_keys(session: AsyncSession, case_id: int) -> frozenset[str]:
+    rows = await session.scalars(
+        select(CaseEvent.dedupe_key).where(
+            CaseEvent.case_id == case_id, CaseEvent.dedupe_key.is_not(None)
+        )
+    )
+    return frozenset(key for key in rows if key)

@@ -1,0 +1,179 @@
+"""The deadline sweep: reminders, escalations and 终止调解, read from the database.
+
+The database is the source of truth: each run recomputes what is due for every open case
+from its timestamps and the events already recorded. Every action is recorded as a case
+event with a dedupe key that is unique per case, in the same transaction as its message,
+so a sweep that runs twice, in two processes, or again after a crash half-way, still sends
+each reminder exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mediation import templates
+from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind
+from mediation.deadlines import CaseDeadlines, DeadlineAction, DeadlineKind, due_actions
+from mediation.lifecycle import CaseAction
+from mediation.workdays import WorkingCalendar
+from storage import cases, outbox
+from storage.models import Case
+
+from .case_actions import (
+    apply_action,
+    deadlines_of,
+    done_deadline_keys,
+    merchant_member_ids,
+    times_of,
+)
+from .context import HandlerConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    examined: int
+    actions: int
+
+
+async def sweep_deadlines(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    config: HandlerConfig,
+    calendar: WorkingCalendar,
+    after_action: Callable[[DeadlineAction], None] = lambda action: None,
+) -> SweepResult:
+    async with sessions() as session:
+        case_ids = list(
+            await session.scalars(
+                select(Case.id)
+                .where(Case.status.in_([s.value for s in OPEN_STATUSES]))
+                .order_by(Case.id)
+            )
+        )
+    taken = 0
+    for case_id in case_ids:
+        for action in await _due_for(sessions, case_id, now, config, calendar):
+            if await _take(sessions, case_id, action, now, config, calendar):
+                taken += 1
+                after_action(action)
+    return SweepResult(examined=len(case_ids), actions=taken)
+
+
+async def _due_for(
+    sessions: async_sessionmaker[AsyncSession],
+    case_id: int,
+    now: datetime,
+    config: HandlerConfig,
+    calendar: WorkingCalendar,
+) -> list[DeadlineAction]:
+    async with sessions() as session:
+        case = await session.get(Case, case_id)
+        if case is None:
+            return []
+        done = await done_deadline_keys(session, case_id)
+        return due_actions(
+            times_of(case, done), now, calendar, config.deadline_policy, config.timezone
+        )
+
+
+async def _take(
+    sessions: async_sessionmaker[AsyncSession],
+    case_id: int,
+    action: DeadlineAction,
+    now: datetime,
+    config: HandlerConfig,
+    calendar: WorkingCalendar,
+) -> bool:
+    """Record and announce one action in one transaction; False if it was already taken."""
+    try:
+        async with sessions.begin() as session:
+            case = await session.get(Case, case_id, with_for_update=True)
+            if case is None or CaseStatus(case.status).is_closed:
+                return False
+            if action.key in await done_deadline_keys(session, case_id):
+                return False
+            deadlines = deadlines_of(case, calendar, config.deadline_policy, config.timezone)
+            await _record(session, case, action, deadlines, now, config)
+            await session.flush()  # a concurrent sweep's event fails the unique key here
+    except IntegrityError:
+        log.info("case %s: %s already taken by another sweep", case_id, action.key)
+        return False
+    return True
+
+
+async def _record(
+    session: AsyncSession,
+    case: Case,
+    action: DeadlineAction,
+    deadlines: CaseDeadlines,
+    now: datetime,
+    config: HandlerConfig,
+) -> None:
+    merchants = await merchant_member_ids(session, case.merchant_id)
+    staff = [case.assignee_id] if case.assignee_id else sorted(config.admins)
+    data = {"target": action.target, "due_at": action.due_at.isoformat()}
+    if action.kind is DeadlineKind.TERMINATE:
+        assert deadlines.mediation_ends is not None
+        apply_action(
+            session,
+            case,
+            CaseAction.TERMINATE,
+            Actor.SYSTEM,
+            now=now,
+            data=data,
+            dedupe_key=action.key,
+        )
+        text = templates.mediation_terminated(
+            case.number,
+            case.merchant_name,
+            deadlines.mediation_ends,
+            config.deadline_policy.mediation_limit_days,
+        )
+        mentions = [*merchants, case.reporter_id]
+    else:
+        kind, text, mentions = _message_for(case, action, deadlines, merchants, staff)
+        cases.record_event(
+            session, case, kind, actor=Actor.SYSTEM, at=now, data=data, dedupe_key=action.key
+        )
+    await outbox.enqueue(
+        session,
+        room_id=case.room_id,
+        text=text,
+        now=now,
+        mention_ids=mentions,
+        case_id=case.id,
+        dedupe_key=f"case:{case.id}:{action.key}",
+    )
+
+
+def _message_for(
+    case: Case,
+    action: DeadlineAction,
+    deadlines: CaseDeadlines,
+    merchants: list[str],
+    staff: list[str],
+) -> tuple[EventKind, str, list[str]]:
+    number, merchant = case.number, case.merchant_name
+    if action.kind is DeadlineKind.ACCEPTANCE_OVERDUE:
+        text = templates.acceptance_overdue(number, merchant, deadlines.acceptance_by)
+        return EventKind.ACCEPTANCE_OVERDUE, text, staff
+    first_answer = action.target == "first_answer"
+    due = deadlines.first_answer_by if first_answer else deadlines.settlement_by
+    assert due is not None
+    if action.kind is DeadlineKind.REMIND_MERCHANT:
+        remind = templates.first_answer_reminder if first_answer else templates.settlement_reminder
+        return EventKind.REMINDED, remind(number, merchant, due), merchants
+    escalate = (
+        templates.first_answer_escalation if first_answer else templates.settlement_escalation
+    )
+    return EventKind.ESCALATED, escalate(number, merchant, due), staff

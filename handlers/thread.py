@@ -1,0 +1,237 @@
+"""Replies inside a mediation thread: the merchant answers, the reporter confirms or not,
+then rates. A reply goes to the case named in it, or to the sender's only case that is
+waiting for such a reply; with several candidates the bot asks which case is meant."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from mediation import templates
+from mediation.case_numbers import find_case_numbers
+from mediation.cases import Actor, CaseStatus, EventKind
+from mediation.lifecycle import CaseAction, IllegalTransition
+from mediation.replies import (
+    ReplyIntent,
+    ReplyReading,
+    read_merchant_reply,
+    read_rating,
+    read_reporter_reply,
+)
+from mediation.roles import Role
+from storage import cases
+from storage.models import Case
+
+from .case_actions import apply_action, merchant_member_ids
+from .context import HandlerContext
+from .permissions import may_see_case
+
+MERCHANT_INTENTS = {ReplyIntent.AGREE, ReplyIntent.COUNTER_OFFER, ReplyIntent.REFUSE}
+REFUSED_REMEDY = "不同意"
+MONEY_REMEDIES = {None, "退款", "赔偿", "退货"}
+
+
+async def handle_thread_reply(ctx: HandlerContext) -> bool:
+    """Apply the message as a thread reply; False when it is not one (routing goes on)."""
+    text = ctx.message.text
+    named = await _named_cases(ctx, find_case_numbers(text))
+    is_merchant = ctx.role is Role.MERCHANT and ctx.sender.merchant_id is not None
+    if is_merchant and await _merchant_reply(ctx, named):
+        return True
+    return await _reporter_reply(ctx, named)
+
+
+async def _named_cases(ctx: HandlerContext, numbers: list[str]) -> list[Case] | None:
+    if not numbers:
+        return None
+    found = []
+    for number in numbers:
+        case = await cases.by_number(ctx.session, number)
+        if case is not None and may_see_case(ctx.sender, case):
+            found.append(case)
+    return found
+
+
+async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
+    waiting = {CaseStatus.MEDIATING, CaseStatus.MERCHANT_REPLIED}
+    if named is None:
+        candidates = await _cases_where(ctx, Case.merchant_id == ctx.sender.merchant_id, waiting)
+    else:
+        candidates = [c for c in named if c.merchant_id == ctx.sender.merchant_id]
+    if not candidates:
+        return False
+    demanded = candidates[0].amount if len(candidates) == 1 else None
+    reading = read_merchant_reply(ctx.message.text, demanded)
+    if reading.intent not in MERCHANT_INTENTS:
+        return False
+    case = await _one_case(ctx, candidates)
+    if case is None:
+        return True
+    await _record_merchant_answer(ctx, case, reading)
+    return True
+
+
+async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: ReplyReading) -> None:
+    if not await _apply(ctx, case, CaseAction.MERCHANT_REPLY, Actor.MERCHANT, reading):
+        return
+    if reading.intent is ReplyIntent.REFUSE:
+        case.offer_amount, case.offer_remedy = None, REFUSED_REMEDY
+    else:
+        amount = reading.amount
+        if amount is None and reading.remedy in MONEY_REMEDIES:
+            amount = case.amount
+        case.offer_amount, case.offer_remedy = amount, reading.remedy
+        summary = _offer_summary(reading.intent, reading.remedy, amount)
+    if reading.intent is ReplyIntent.REFUSE:
+        await ctx.reply(
+            templates.merchant_refused(case.number, reading.reason),
+            mention_ids=_staff_to_tell(ctx, case),
+            case_id=case.id,
+        )
+        return
+    await ctx.reply(
+        templates.merchant_answer_recorded(case.number, summary),
+        mention_ids=[case.reporter_id],
+        case_id=case.id,
+    )
+
+
+def _offer_summary(intent: ReplyIntent, remedy: str | None, amount: Decimal | None) -> str:
+    verb = "同意" if intent is ReplyIntent.AGREE else "提出"
+    what = remedy or "退款"
+    if amount is not None and what in MONEY_REMEDIES - {None}:
+        return f"{verb}{what}{templates.yuan(amount)}"
+    return f"{verb}{what}"
+
+
+async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
+    text = ctx.message.text
+    reading = read_reporter_reply(text)
+    rating = reading.rating if reading.rating is not None else read_rating(text)
+    if rating is not None and await _rate(ctx, named, rating):
+        return True  # 「非常满意」 after success is a rating, before it a confirmation
+    if reading.intent in (ReplyIntent.CONFIRM, ReplyIntent.REJECT):
+        statuses = {CaseStatus.MERCHANT_REPLIED}
+    elif reading.intent is ReplyIntent.WITHDRAW:
+        statuses = {CaseStatus.PENDING, CaseStatus.MEDIATING, CaseStatus.MERCHANT_REPLIED}
+    else:
+        return False
+    candidates = await _reporter_candidates(ctx, named, statuses)
+    if not candidates:
+        return False
+    case = await _one_case(ctx, candidates)
+    if case is None:
+        return True
+    actor = (
+        Actor.STAFF if ctx.role.is_staff and case.reporter_id != ctx.sender.id else Actor.REPORTER
+    )
+    if reading.intent is ReplyIntent.WITHDRAW:
+        if await _apply(ctx, case, CaseAction.WITHDRAW, actor, reading):
+            await ctx.reply(templates.case_withdrawn(case.number), case_id=case.id)
+        return True
+    if reading.intent is ReplyIntent.REJECT:
+        if await _apply(ctx, case, CaseAction.REJECT, actor, reading):
+            merchants = await merchant_member_ids(ctx.session, case.merchant_id)
+            await ctx.reply(
+                templates.reporter_rejected(case.number), mention_ids=merchants, case_id=case.id
+            )
+        return True
+    if case.offer_remedy == REFUSED_REMEDY:
+        await ctx.reply(templates.cannot_confirm_refusal(case.number), case_id=case.id)
+        return True
+    if not await _apply(ctx, case, CaseAction.CONFIRM, actor, reading):
+        return True
+    case.money_returned = case.offer_amount if case.offer_remedy in MONEY_REMEDIES else None
+    case.rating_requested_at = ctx.now
+    cases.record_event(
+        ctx.session, case, EventKind.RATING_REQUESTED, actor=Actor.SYSTEM, at=ctx.now
+    )
+    await ctx.reply(
+        templates.case_resolved(case.number, case.money_returned)
+        + "\n"
+        + templates.ask_for_rating(case.number),
+        mention_ids=[case.reporter_id],
+        case_id=case.id,
+    )
+    return True
+
+
+async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> bool:
+    if named is not None:
+        candidates = [c for c in named if c.reporter_id == ctx.sender.id]
+    else:
+        candidates = await _cases_where(
+            ctx, Case.reporter_id == ctx.sender.id, {CaseStatus.RESOLVED}
+        )
+    candidates = [c for c in candidates if c.rating_requested_at is not None and c.rating is None]
+    if not candidates:
+        return False
+    case = await _one_case(ctx, candidates)
+    if case is None:
+        return True
+    if await _apply(ctx, case, CaseAction.RATE, Actor.REPORTER, None, data={"rating": rating}):
+        case.rating = rating
+        await ctx.reply(templates.rating_thanks(case.number, rating), case_id=case.id)
+    return True
+
+
+async def _reporter_candidates(
+    ctx: HandlerContext, named: list[Case] | None, statuses: set[CaseStatus]
+) -> list[Case]:
+    if named is not None:
+        return [c for c in named if c.status in statuses]
+    return await _cases_where(ctx, Case.reporter_id == ctx.sender.id, statuses)
+
+
+async def _cases_where(
+    ctx: HandlerContext, condition: object, statuses: set[CaseStatus]
+) -> list[Case]:
+    rows = await ctx.session.scalars(
+        select(Case)
+        .where(condition, Case.room_id == ctx.message.room_id)  # type: ignore[arg-type]
+        .where(Case.status.in_([s.value for s in statuses]))
+        .order_by(Case.id)
+    )
+    return list(rows)
+
+
+async def _one_case(ctx: HandlerContext, candidates: list[Case]) -> Case | None:
+    if len(candidates) == 1:
+        return candidates[0]
+    await ctx.reply(templates.which_case([c.number for c in candidates]))
+    return None
+
+
+async def _apply(
+    ctx: HandlerContext,
+    case: Case,
+    action: CaseAction,
+    actor: Actor,
+    reading: ReplyReading | None,
+    *,
+    data: dict[str, object] | None = None,
+) -> bool:
+    details: dict[str, object] = dict(data or {})
+    if reading is not None:
+        details.update(
+            intent=reading.intent.value,
+            amount=str(reading.amount) if reading.amount is not None else None,
+            remedy=reading.remedy,
+            reason=reading.reason,
+        )
+    details["inbox_id"] = ctx.message.id
+    try:
+        apply_action(
+            ctx.session, case, action, actor, now=ctx.now, actor_id=ctx.sender.id, data=details
+        )
+    except IllegalTransition as refusal:
+        await ctx.reply(refusal.message, case_id=case.id)
+        return False
+    return True
+
+
+def _staff_to_tell(ctx: HandlerContext, case: Case) -> list[str]:
+    if case.assignee_id:
+        return [case.assignee_id]
+    return sorted(ctx.config.admins)

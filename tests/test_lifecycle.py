@@ -1,0 +1,235 @@
+"""The case state machine: every legal move, and a clear Chinese answer for every other one."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from mediation.cases import Actor, CaseStatus
+from mediation.lifecycle import (
+    REFUSAL_GROUNDS,
+    CaseAction,
+    IllegalTransition,
+    Outcome,
+    allowed_actions,
+    match_refusal_ground,
+    transition,
+)
+
+S = CaseStatus
+A = CaseAction
+OPEN = (S.PENDING, S.MEDIATING, S.MERCHANT_REPLIED)
+
+LEGAL: dict[tuple[CaseStatus, CaseAction, Actor], CaseStatus] = {
+    (S.PENDING, A.ACCEPT, Actor.STAFF): S.MEDIATING,
+    (S.PENDING, A.ACCEPT, Actor.SYSTEM): S.MEDIATING,
+    (S.MEDIATING, A.MERCHANT_REPLY, Actor.MERCHANT): S.MERCHANT_REPLIED,
+    (S.MERCHANT_REPLIED, A.MERCHANT_REPLY, Actor.MERCHANT): S.MERCHANT_REPLIED,
+    (S.MERCHANT_REPLIED, A.CONFIRM, Actor.REPORTER): S.RESOLVED,
+    (S.MERCHANT_REPLIED, A.CONFIRM, Actor.STAFF): S.RESOLVED,
+    (S.MERCHANT_REPLIED, A.REJECT, Actor.REPORTER): S.MEDIATING,
+    (S.PENDING, A.REFUSE, Actor.STAFF): S.REFUSED,
+    (S.MEDIATING, A.REFUSE, Actor.STAFF): S.REFUSED,
+    (S.MEDIATING, A.TERMINATE, Actor.SYSTEM): S.FAILED,
+    (S.MERCHANT_REPLIED, A.TERMINATE, Actor.SYSTEM): S.FAILED,
+    (S.FAILED, A.REOPEN, Actor.STAFF): S.MEDIATING,
+    (S.WITHDRAWN, A.REOPEN, Actor.STAFF): S.MEDIATING,
+    (S.REFUSED, A.REOPEN, Actor.STAFF): S.MEDIATING,
+    (S.RESOLVED, A.RATE, Actor.REPORTER): S.RESOLVED,
+}
+for _status in OPEN:
+    LEGAL[(_status, A.WITHDRAW, Actor.REPORTER)] = S.WITHDRAWN
+    LEGAL[(_status, A.WITHDRAW, Actor.STAFF)] = S.WITHDRAWN
+    LEGAL[(_status, A.CLOSE_RESOLVED, Actor.STAFF)] = S.RESOLVED
+    LEGAL[(_status, A.CLOSE_FAILED, Actor.STAFF)] = S.FAILED
+
+ALL_MOVES = list(itertools.product(CaseStatus, CaseAction, Actor))
+ILLEGAL = [move for move in ALL_MOVES if move not in LEGAL]
+
+
+@pytest.mark.parametrize(("status", "action", "actor"), list(LEGAL))
+def test_legal_move_reaches_its_target(
+    status: CaseStatus, action: CaseAction, actor: Actor
+) -> None:
+    assert transition(status, action, actor) == LEGAL[(status, action, actor)]
+
+
+def test_every_other_move_is_illegal_with_a_chinese_reason() -> None:
+    assert len(ILLEGAL) == len(ALL_MOVES) - len(LEGAL)
+    for status, action, actor in ILLEGAL:
+        with pytest.raises(IllegalTransition) as raised:
+            transition(status, action, actor)
+        error = raised.value
+        assert error.message and str(error) == error.message
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in error.message)
+        assert (error.status, error.action, error.actor) == (status, action, actor)
+
+
+def test_allowed_actions_agree_with_transition() -> None:
+    for status, actor in itertools.product(CaseStatus, Actor):
+        expected = {action for (s, action, a) in LEGAL if s == status and a == actor}
+        assert allowed_actions(status, actor) == frozenset(expected)
+
+
+def test_merchant_cannot_answer_a_closed_case() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.RESOLVED, A.MERCHANT_REPLY, Actor.MERCHANT)
+    assert raised.value.message == "案件已结案（调解成功），不能再答复。"
+    assert not raised.value.wrong_actor
+
+
+def test_message_names_the_case_when_the_number_is_given() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.WITHDRAWN, A.MERCHANT_REPLY, Actor.MERCHANT, case_number="CY-202610-0003")
+    assert raised.value.message == "CY-202610-0003 已结案（撤回），不能再答复。"
+
+
+def test_reporter_cannot_accept_a_case() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.PENDING, A.ACCEPT, Actor.REPORTER)
+    assert raised.value.message == "只有工作人员可以受理案件。"
+    assert raised.value.wrong_actor
+
+
+def test_who_may_withdraw_is_named_in_the_refusal() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.MEDIATING, A.WITHDRAW, Actor.MERCHANT)
+    assert raised.value.message == "只有工作人员或投诉人可以撤回投诉。"
+
+
+def test_reporter_cannot_confirm_before_the_merchant_answers() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.MEDIATING, A.CONFIRM, Actor.REPORTER)
+    assert "商家尚未答复" in raised.value.message
+
+
+def test_merchant_cannot_answer_before_acceptance() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.PENDING, A.MERCHANT_REPLY, Actor.MERCHANT)
+    assert raised.value.message == "案件尚未受理，暂不能答复。"
+
+
+def test_accepting_twice_is_refused() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.MEDIATING, A.ACCEPT, Actor.STAFF)
+    assert "无需重复受理" in raised.value.message
+
+
+def test_only_a_resolved_case_can_be_rated() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.FAILED, A.RATE, Actor.REPORTER)
+    assert "只有调解成功的案件才能评价" in raised.value.message
+
+
+def test_an_open_case_is_not_reopened() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.MERCHANT_REPLIED, A.REOPEN, Actor.STAFF)
+    assert "无需重新开启" in raised.value.message
+
+
+def test_a_resolved_case_is_not_reopened() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.RESOLVED, A.REOPEN, Actor.STAFF)
+    assert "已结案" in raised.value.message
+
+
+def test_refusal_after_the_merchant_answered_is_not_possible() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.MERCHANT_REPLIED, A.REFUSE, Actor.STAFF)
+    assert raised.value.message == "案件当前为「商家已答复」，不能决定不予受理。"
+
+
+def test_staff_cannot_terminate_by_hand_only_the_limit_does() -> None:
+    with pytest.raises(IllegalTransition) as raised:
+        transition(S.MEDIATING, A.TERMINATE, Actor.STAFF)
+    assert raised.value.wrong_actor
+
+
+def test_happy_path_with_a_revised_answer_and_a_rejection() -> None:
+    status = S.PENDING
+    for action, actor in [
+        (A.ACCEPT, Actor.SYSTEM),
+        (A.MERCHANT_REPLY, Actor.MERCHANT),
+        (A.REJECT, Actor.REPORTER),
+        (A.MERCHANT_REPLY, Actor.MERCHANT),
+        (A.MERCHANT_REPLY, Actor.MERCHANT),
+        (A.CONFIRM, Actor.REPORTER),
+        (A.RATE, Actor.REPORTER),
+    ]:
+        status = transition(status, action, actor)
+    assert status == S.RESOLVED
+
+
+def test_refusal_grounds_cover_the_rules() -> None:
+    joined = "\n".join(REFUSAL_GROUNDS)
+    for phrase in (
+        "超过三年",
+        "不属于消费者权益争议",
+        "仲裁",
+        "无明确被投诉人",
+        "重复投诉",
+        "未补正",
+    ):
+        assert phrase in joined
+    assert len(set(REFUSAL_GROUNDS)) == len(REFUSAL_GROUNDS)
+
+
+@pytest.mark.parametrize(
+    ("reason", "index"),
+    [
+        ("超过三年", 0),
+        ("已经超过时效了", 0),
+        ("是经营性采购，非生活消费", 1),
+        ("消费者已向法院起诉", 3),
+        ("重复投诉", 4),
+        ("无明确被投诉人", 5),
+        ("信息不全且未补正", 6),
+    ],
+)
+def test_staff_short_reason_maps_to_a_refusal_ground(reason: str, index: int) -> None:
+    assert match_refusal_ground(reason) == REFUSAL_GROUNDS[index]
+
+
+def test_unrelated_reason_matches_no_ground() -> None:
+    assert match_refusal_ground("商家态度很好") is None
+    assert match_refusal_ground("") is None
+
+
+def test_outcome_records_money_returned_to_the_cent() -> None:
+    outcome = Outcome.for_action(A.CLOSE_RESOLVED, Decimal("58"), remedy="退款")
+    assert outcome.status == S.RESOLVED
+    assert outcome.money_returned == Decimal("58.00")
+    assert str(outcome.money_returned) == "58.00"
+    assert outcome.label == "调解成功"
+
+
+def test_outcome_without_money_is_zero() -> None:
+    assert Outcome.for_action(A.CLOSE_FAILED).money_returned == Decimal("0")
+
+
+@pytest.mark.parametrize(
+    ("status", "money"),
+    [
+        (S.MEDIATING, Decimal("0")),
+        (S.RESOLVED, Decimal("-1")),
+        (S.RESOLVED, Decimal("NaN")),
+        (S.REFUSED, Decimal("10")),
+        (S.FAILED, Decimal("10")),
+    ],
+)
+def test_outcome_rejects_impossible_records(status: CaseStatus, money: Decimal) -> None:
+    with pytest.raises(ValueError):
+        Outcome(status, money)
+
+
+def test_settlement_then_withdrawal_may_record_money() -> None:
+    assert Outcome(S.WITHDRAWN, Decimal("20")).money_returned == Decimal("20.00")
+
+
+def test_only_closing_actions_make_an_outcome() -> None:
+    with pytest.raises(ValueError):
+        Outcome.for_action(A.ACCEPT)
+    with pytest.raises(ValueError):
+        Outcome.for_action(A.RATE)
