@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 
 from handlers import HandlerConfig, Services
-from handlers.deadline_sweep import SweepResult, sweep_deadlines
+from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
 from mediation.clock import Clock, SystemClock
 from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
@@ -79,7 +79,7 @@ class BotApp:
             services=self.services,
             clock=self.clock,
             on_replies_queued=self.sender.wake,
-            on_merchants_changed=self.reload_merchants,
+            on_reload=self.reload_reference_data,
         )
         self.scheduler = build_scheduler(self.timezone)
         self._started = False
@@ -141,6 +141,12 @@ class BotApp:
             entries = [MerchantEntry(m.id, m.name, tuple(m.aliases)) for m in rows]
         self.parser.update_merchants(entries)
 
+    async def reload_reference_data(self, kinds: frozenset[str]) -> None:
+        if "merchants" in kinds:
+            await self.reload_merchants()
+        if "calendar" in kinds:
+            await self.reload_calendar()
+
     async def reload_calendar(self) -> None:
         async with self.sessions() as session:
             holidays, working_days = await load_overrides(session)
@@ -153,7 +159,13 @@ class BotApp:
             config=self.handler_config,
             calendar=self.services.calendar,
         )
-        if result.actions:
+        warnings = await warn_if_next_year_unknown(
+            self.sessions,
+            now=self.clock.now(),
+            config=self.handler_config,
+            calendar=self.services.calendar,
+        )
+        if result.actions or warnings:
             self.sender.wake()
         return result
 

@@ -36,12 +36,12 @@ class MessageDispatcher:
         services: Services,
         clock: Clock,
         on_replies_queued: Callable[[], None] = lambda: None,
-        on_merchants_changed: Callable[[], Awaitable[None]] | None = None,
+        on_reload: Callable[[frozenset[str]], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = session_factory
         self._config = config
         self._services = services
-        self._on_merchants_changed = on_merchants_changed
+        self._on_reload = on_reload
         self._clock = clock
         self._on_replies_queued = on_replies_queued
         self._queue: asyncio.Queue[int] = asyncio.Queue()
@@ -105,8 +105,8 @@ class MessageDispatcher:
             return
         if handled is None:
             return
-        if handled.merchants_changed and self._on_merchants_changed is not None:
-            await self._on_merchants_changed()
+        if handled.reload and self._on_reload is not None:
+            await self._on_reload(handled.reload)
         self._on_replies_queued()
 
     async def _handle_in_transaction(self, inbox_id: int) -> Handled | None:

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import or_, select
@@ -20,6 +21,7 @@ from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind
 from mediation.lifecycle import CaseAction, IllegalTransition
 from mediation.roles import ROLE_BY_LABEL, Role
+from storage import calendar as calendar_store
 from storage import cases, members
 from storage.models import Case, Member, Merchant
 
@@ -312,7 +314,7 @@ async def cmd_bind(ctx: HandlerContext, call: CommandCall) -> None:
     member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
     member.role = Role.MERCHANT
     member.merchant_id = merchant.id
-    ctx.merchants_changed = True
+    ctx.reload.add("merchants")
     await ctx.reply(
         templates.merchant_bound(member.display_name or member.id, merchant.name, created)
     )
@@ -352,6 +354,35 @@ async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None
         )
 
 
+CALENDAR_KINDS = {"上班": True, "工作日": True, "补班": True, "放假": False, "休息": False}
+
+
+async def cmd_calendar(ctx: HandlerContext, call: CommandCall) -> None:
+    """Apply the State Council's holiday notice: mark a day as a working day or a holiday."""
+    if len(call.args) <= 1:
+        year = ctx.local_now.year + (1 if ctx.local_now.month == 12 else 0)
+        if call.args:
+            if not re.fullmatch(r"20\d\d", call.args[0]):
+                raise UsageError
+            year = int(call.args[0])
+        rows = await calendar_store.list_overrides(ctx.session, year)
+        entries = [(row.day, row.is_working_day, row.note) for row in rows]
+        known = ctx.calendar.make_up_days_known(year)
+        await ctx.reply(templates.calendar_overrides(year, entries, known))
+        return
+    if len(call.args) < 2 or call.args[1] not in CALENDAR_KINDS:
+        raise UsageError
+    try:
+        day = date.fromisoformat(call.args[0])
+    except ValueError as error:
+        raise UsageError from error
+    is_working = CALENDAR_KINDS[call.args[1]]
+    note = " ".join(call.args[2:])[:200]
+    await calendar_store.set_override(ctx.session, day, is_working, note)
+    ctx.reload.add("calendar")
+    await ctx.reply(templates.calendar_override_set(day, is_working))
+
+
 COMMANDS: dict[str, Handler] = {
     "help": cmd_help,
     "case": cmd_case,
@@ -363,6 +394,7 @@ COMMANDS: dict[str, Handler] = {
     "close": cmd_close,
     "reopen": cmd_reopen,
     "role": cmd_role,
+    "calendar": cmd_calendar,
 }
 
 ALIASES = {
@@ -376,4 +408,5 @@ ALIASES = {
     "结案": "close",
     "重开": "reopen",
     "身份": "role",
+    "日历": "calendar",
 }

@@ -43,7 +43,7 @@ class HandlerContext:
     now: datetime
     message: InboxMessage
     sender: Member
-    merchants_changed: bool = False
+    reload: set[str] = field(default_factory=set)  # reference data changed: reload after commit
 
     @property
     def role(self) -> Role:

@@ -24,7 +24,7 @@ from mediation.deadlines import CaseDeadlines, DeadlineAction, DeadlineKind, due
 from mediation.lifecycle import CaseAction
 from mediation.workdays import WorkingCalendar
 from storage import cases, outbox
-from storage.models import Case
+from storage.models import Case, Room
 
 from .case_actions import (
     apply_action,
@@ -177,3 +177,30 @@ def _message_for(
         templates.first_answer_escalation if first_answer else templates.settlement_escalation
     )
     return EventKind.ESCALATED, escalate(number, merchant, due), staff
+
+
+async def warn_if_next_year_unknown(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    config: HandlerConfig,
+    calendar: WorkingCalendar,
+) -> int:
+    """In December, tell each group's staff once if next year's 调休 days are not known yet."""
+    local = now.astimezone(config.timezone)
+    year = local.year + 1
+    if local.month != 12 or calendar.make_up_days_known(year):
+        return 0
+    queued = 0
+    async with sessions.begin() as session:
+        for room_id in await session.scalars(select(Room.id).order_by(Room.id)):
+            outbox_id = await outbox.enqueue(
+                session,
+                room_id=room_id,
+                text=templates.make_up_days_unknown(year),
+                now=now,
+                mention_ids=sorted(config.admins),
+                dedupe_key=f"calendar-unknown:{year}:{room_id}",
+            )
+            queued += outbox_id is not None
+    return queued

@@ -20,6 +20,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "close": STAFF,
     "reopen": STAFF,
     "role": ADMIN_ONLY,
+    "calendar": STAFF,
 }
 
 

@@ -22,7 +22,7 @@ from .thread import handle_thread_reply
 @dataclass(frozen=True)
 class Handled:
     route: RouteKind
-    merchants_changed: bool = False
+    reload: frozenset[str] = frozenset()  # "merchants", "calendar"
 
 
 async def handle_message(
@@ -45,7 +45,7 @@ async def handle_message(
         session=session, config=config, services=services, now=now, message=message, sender=sender
     )
     kind = await _dispatch(ctx, route.kind, route.parsed)
-    return Handled(kind, ctx.merchants_changed)
+    return Handled(kind, frozenset(ctx.reload))
 
 
 async def _dispatch(

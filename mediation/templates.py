@@ -183,6 +183,7 @@ COMMAND_USAGE = {
     "close": "/close 编号 成功|失败 [挽回金额] —— 结案",
     "reopen": "/reopen 编号 —— 重新开启调解",
     "role": "/role @成员 工作人员|网格员|商家 —— 设置成员身份",
+    "calendar": "/calendar [年份] 或 /calendar 日期 上班|放假 [说明] —— 查看或录入放假调休安排",
 }
 
 
@@ -218,6 +219,24 @@ def case_timeline(
     ]
     for at, label, who in entries:
         lines.append(f"{at:%m-%d %H:%M} {label}" + (f"（{who}）" if who else ""))
+    return "\n".join(lines)
+
+
+def calendar_override_set(day: date, is_working_day: bool) -> str:
+    kind = "工作日（调休上班）" if is_working_day else "放假"
+    return f"已将 {day.isoformat()} 设为{kind}，期限计算随即更新。"
+
+
+def calendar_overrides(
+    year: int, entries: list[tuple[date, bool, str]], make_up_days_known: bool
+) -> str:
+    lines = [f"{year}年已录入的放假调休安排："]
+    lines += [
+        f"{day.isoformat()} {'上班' if working else '放假'} {note}".rstrip()
+        for day, working, note in entries
+    ] or ["（无）"]
+    if not make_up_days_known:
+        lines.append(f"注意：尚无{year}年调休上班日数据，请在国务院公布后用 /calendar 录入。")
     return "\n".join(lines)
 
 
