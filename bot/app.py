@@ -47,7 +47,9 @@ class BotApp:
         self.clock = clock or SystemClock()
         self.timezone = ZoneInfo(settings.timezone)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(settings.resolved_database_url)
+        self.engine = create_engine(
+            settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
         self.sessions = create_session_factory(self.engine)
         self.parser = ComplaintParser(cache_dir=settings.data_dir / "cache")
         self.handler_config = HandlerConfig(

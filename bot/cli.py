@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("parse", help="read messages on stdin, print one JSON line each")
 
+    backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
+    backup.add_argument("path", help="where to write the copy")
+
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -39,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(upgrade_database(settings))
     if args.command == "parse":
         return parse_stream(settings, sys.stdin, sys.stdout)
+    if args.command == "backup":
+        return backup_database(settings, args.path)
     return 2
 
 
@@ -90,6 +95,20 @@ async def upgrade_database(settings: Settings) -> int:
     finally:
         await engine.dispose()
     print("数据库已升级到最新版本。")
+    return 0
+
+
+def backup_database(settings: Settings, path: str) -> int:
+    from pathlib import Path
+
+    from storage.backup import backup_sqlite
+
+    try:
+        size = backup_sqlite(settings.resolved_database_url, Path(path))
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        print(f"备份失败：{error}", file=sys.stderr)
+        return 1
+    print(f"已备份到 {path}（{size} 字节）。")
     return 0
 
 

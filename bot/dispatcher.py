@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import Handled, HandlerConfig, Services, handle_message
@@ -25,6 +26,18 @@ log = logging.getLogger(__name__)
 
 MAX_HANDLING_ATTEMPTS = 3
 RETRY_DELAY_SECONDS = 1.0
+MAX_RETRY_DELAY_SECONDS = 30.0
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors of the database being busy or away, not of the message: wait, don't give up."""
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def retry_delay(attempts: int) -> float:
+    return min(RETRY_DELAY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY_SECONDS)
 
 
 class MessageDispatcher:
@@ -125,22 +138,39 @@ class MessageDispatcher:
             return handled
 
     async def _record_failure(self, inbox_id: int, error: Exception) -> None:
+        """Keep the message for another attempt. A database that is locked or unreachable is
+        waited out (the message stays `received`); a handler error is tried a few times and
+        then marked `failed` so one poisonous message cannot block the queue."""
         description = f"{type(error).__name__}: {error}"
+        transient = is_transient(error)
+        attempts = MAX_HANDLING_ATTEMPTS if not transient else 0
+        give_up = False
         try:
             async with self._sessions.begin() as session:
                 message = await session.get(InboxMessage, inbox_id)
                 attempts = (message.attempts if message else 0) + 1
-                give_up = attempts >= MAX_HANDLING_ATTEMPTS
+                give_up = not transient and attempts >= MAX_HANDLING_ATTEMPTS
                 await inbox.record_failure(session, inbox_id, description, give_up=give_up)
-        except Exception:
-            log.exception("inbox %s: could not record the failure; it stays queued", inbox_id)
-            give_up = False
+        except Exception as recording_error:
+            log.warning(
+                "inbox %s: could not record the failure (%s); it stays queued",
+                inbox_id,
+                type(recording_error).__name__,
+            )
+            transient = True
         if give_up:
             log.error("inbox %s: gave up after %s attempts: %s", inbox_id, attempts, description)
             return
-        log.warning("inbox %s: handling failed, will retry: %s", inbox_id, description)
+        delay = retry_delay(attempts) if transient else RETRY_DELAY_SECONDS
+        log.warning(
+            "inbox %s: %s, retrying in %.0f s: %s",
+            inbox_id,
+            "database unavailable" if transient else "handling failed",
+            delay,
+            description,
+        )
         loop = asyncio.get_running_loop()
-        self._retries[inbox_id] = loop.call_later(RETRY_DELAY_SECONDS, self._requeue, inbox_id)
+        self._retries[inbox_id] = loop.call_later(delay, self._requeue, inbox_id)
 
     def _requeue(self, inbox_id: int) -> None:
         self._retries.pop(inbox_id, None)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
 
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
+    sqlite_busy_timeout_ms: int = 5000
 
     wechaty_puppet_service_token: str = Field(default="", alias="WECHATY_PUPPET_SERVICE_TOKEN")
     wechaty_puppet_service_endpoint: str = Field(
