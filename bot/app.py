@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from handlers import HandlerConfig, Services
 from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
+from handlers.rate_limit import SenderRateLimiter
 from mediation.clock import Clock, SystemClock
 from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
@@ -67,13 +68,21 @@ class BotApp:
             ),
             duplicate_window=timedelta(days=settings.duplicate_window_days),
         )
-        self.services = Services(parser=self.parser, calendar=WorkingCalendar())
+        self.services = Services(
+            parser=self.parser,
+            calendar=WorkingCalendar(),
+            rate_limiter=SenderRateLimiter(settings.sender_messages_per_minute),
+        )
         self.sandbox: SandboxGateway | None = None
         if gateway is None:
             gateway = self._default_gateway()
         self.gateway = gateway
         self.sender = OutboxSender(
-            self.sessions, gateway, clock=self.clock, max_attempts=settings.outbox_max_attempts
+            self.sessions,
+            gateway,
+            clock=self.clock,
+            max_attempts=settings.outbox_max_attempts,
+            room_messages_per_minute=settings.room_messages_per_minute,
         )
         self.dispatcher = MessageDispatcher(
             self.sessions,

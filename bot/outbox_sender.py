@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
+from collections.abc import Callable
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import takewhile
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation.clock import Clock
 from storage import outbox
+from storage.models import OutboxMessage
 
 from .gateway import ChatGateway
 from .messages import OutgoingMessage
@@ -25,6 +30,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_MAX = timedelta(minutes=5)
+MAX_BATCH = 20
 
 
 def backoff_after(attempts: int) -> timedelta:
@@ -39,11 +45,13 @@ class OutboxSender:
         *,
         clock: Clock,
         max_attempts: int = 8,
+        room_messages_per_minute: int = 20,
     ) -> None:
         self._sessions = session_factory
         self._gateway = gateway
         self._clock = clock
         self._max_attempts = max_attempts
+        self._pacer = RoomPacer(room_messages_per_minute)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -77,42 +85,91 @@ class OutboxSender:
             return await self._deliver_due()
 
     async def _deliver_due(self) -> int:
-        delivered = 0
         now = self._clock.now()
         async with self._sessions() as session:
-            pending = await outbox.due(session, now, limit=200)
-        held_rooms: set[str] = set()
+            pending = await outbox.due(session, now, limit=500)
+        by_room: dict[str, list[OutboxMessage]] = {}
         for row in pending:
-            if row.room_id in held_rooms:
-                continue
-            if row.next_attempt_at > now or not self._gateway.ready:
-                held_rooms.add(row.room_id)  # keep this room's later replies behind it
-                continue
-            message = OutgoingMessage(
-                room_id=row.room_id,
-                text=row.text,
-                mention_ids=tuple(row.mention_ids),
-                image_path=row.image_path,
-                outbox_id=row.id,
-            )
+            by_room.setdefault(row.room_id, []).append(row)
+        delivered = 0
+        for rows in by_room.values():
+            delivered += await self._deliver_room(rows, now)
+        return delivered
+
+    async def _deliver_room(self, rows: list[OutboxMessage], now: datetime) -> int:
+        """Send one room's replies in order; stop at the first that is not due or fails."""
+        delivered = 0
+        position = 0
+        while position < len(rows):
+            row = rows[position]
+            budget = self._pacer.remaining(row.room_id)
+            if row.next_attempt_at > now or not self._gateway.ready or budget <= 0:
+                break  # later replies of this room wait behind this one
+            batch = [row]
+            waiting = [r for r in rows[position:] if r.next_attempt_at <= now]
+            if len(waiting) > budget and row.image_path is None:
+                batch = list(takewhile(lambda r: r.image_path is None, waiting))[:MAX_BATCH]
             try:
-                platform_id = await self._gateway.send(message)
+                platform_id = await self._gateway.send(merge(batch))
             except Exception as error:
-                held_rooms.add(row.room_id)
-                async with self._sessions.begin() as session:
-                    gave_up = await outbox.mark_attempt_failed(
-                        session,
-                        row,
-                        self._clock.now(),
-                        f"{type(error).__name__}: {error}",
-                        max_attempts=self._max_attempts,
-                        backoff=backoff_after(row.attempts + 1),
-                    )
+                await self._record_failure(batch, error)
+                break
+            self._pacer.record(row.room_id)
+            async with self._sessions.begin() as session:
+                for sent in batch:
+                    await outbox.mark_sent(session, sent.id, self._clock.now(), platform_id)
+            delivered += len(batch)
+            position += len(batch)
+        return delivered
+
+    async def _record_failure(self, batch: list[OutboxMessage], error: Exception) -> None:
+        description = f"{type(error).__name__}: {error}"
+        async with self._sessions.begin() as session:
+            for row in batch:
+                gave_up = await outbox.mark_attempt_failed(
+                    session,
+                    row,
+                    self._clock.now(),
+                    description,
+                    max_attempts=self._max_attempts,
+                    backoff=backoff_after(row.attempts + 1),
+                )
                 if gave_up:
                     log.error("outbox %s: gave up after %s attempts", row.id, row.attempts + 1)
-                    held_rooms.discard(row.room_id)
-                continue
-            async with self._sessions.begin() as session:
-                await outbox.mark_sent(session, row.id, self._clock.now(), platform_id)
-            delivered += 1
-        return delivered
+
+
+def merge(batch: list[OutboxMessage]) -> OutgoingMessage:
+    """One message for several queued replies: texts in order, everyone mentioned once."""
+    first = batch[0]
+    mentions = list(dict.fromkeys(m for row in batch for m in row.mention_ids))
+    return OutgoingMessage(
+        room_id=first.room_id,
+        text="\n\n".join(row.text for row in batch),
+        mention_ids=tuple(mentions),
+        image_path=first.image_path if len(batch) == 1 else None,
+        outbox_id=first.id,
+    )
+
+
+class RoomPacer:
+    """At most `per_minute` messages into one room in any 60 seconds (of real time)."""
+
+    def __init__(self, per_minute: int, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._monotonic = monotonic
+        self._sent: dict[str, deque[float]] = {}
+
+    def remaining(self, room_id: str) -> int:
+        if self.per_minute <= 0:
+            return MAX_BATCH  # unlimited
+        window = self._sent.get(room_id)
+        if window is None:
+            return self.per_minute
+        horizon = self._monotonic() - 60
+        while window and window[0] <= horizon:
+            window.popleft()
+        return self.per_minute - len(window)
+
+    def record(self, room_id: str) -> None:
+        if self.per_minute > 0:
+            self._sent.setdefault(room_id, deque()).append(self._monotonic())

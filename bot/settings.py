@@ -37,6 +37,8 @@ class Settings(BaseSettings):
 
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
+    sender_messages_per_minute: int = 20
+    room_messages_per_minute: int = 20
     sqlite_busy_timeout_ms: int = 5000
 
     wechaty_puppet_service_token: str = Field(default="", alias="WECHATY_PUPPET_SERVICE_TOKEN")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,8 @@ from mediation.workdays import WorkingCalendar
 from storage import outbox
 from storage.models import InboxMessage, Member
 
+from .rate_limit import SenderRateLimiter
+
 
 @dataclass(frozen=True)
 class HandlerConfig:
@@ -25,6 +28,8 @@ class HandlerConfig:
     max_message_chars: int = 5000
     deadline_policy: DeadlinePolicy = field(default_factory=DeadlinePolicy)
     duplicate_window: timedelta = timedelta(days=7)
+    data_dir: Path = Path("data")  # exports and chart images go under <data_dir>/media
+    summary_show_merchants: bool = False  # name merchants in the public monthly summary
 
 
 @dataclass
@@ -33,6 +38,7 @@ class Services:
 
     parser: ComplaintParser
     calendar: WorkingCalendar
+    rate_limiter: SenderRateLimiter = field(default_factory=lambda: SenderRateLimiter(0))
 
 
 @dataclass

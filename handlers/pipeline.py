@@ -15,6 +15,7 @@ from storage.models import InboxMessage
 from .commands import handle_command
 from .context import HandlerConfig, HandlerContext, Services
 from .intake import complete_details, handle_complaint, incomplete_case_of_sender
+from .rate_limit import Verdict
 from .router import RouteKind, first_cut
 from .thread import handle_thread_reply
 
@@ -44,6 +45,12 @@ async def handle_message(
     ctx = HandlerContext(
         session=session, config=config, services=services, now=now, message=message, sender=sender
     )
+    if not ctx.role.is_staff:
+        verdict = services.rate_limiter.check(message.room_id, message.sender_id, now)
+        if verdict is not Verdict.ALLOWED:
+            if verdict is Verdict.FIRST_EXCESS:
+                await ctx.reply(templates.slow_down(), mention_ids=[message.sender_id])
+            return Handled(RouteKind.RATE_LIMITED)
     kind = await _dispatch(ctx, route.kind, route.parsed)
     return Handled(kind, frozenset(ctx.reload))
 

@@ -26,6 +26,7 @@ class RouteKind(StrEnum):
     COMPLAINT = "complaint"
     DETAILS = "details"
     NUISANCE = "nuisance"
+    RATE_LIMITED = "rate_limited"
     CHATTER = "chatter"
 
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mediation.reports import MonthlyReport
 
 MISSING_ITEM_NAMES = {
     "merchant": "被投诉商家名称",
@@ -48,6 +52,10 @@ def ask_for_missing(number: str, missing: tuple[str, ...]) -> str:
 
 def message_too_long(limit: int) -> str:
     return f"消息过长，已截取前 {limit} 字登记。"
+
+
+def slow_down() -> str:
+    return "您发消息太快了，请稍候一分钟再发。刚才的消息已记录，工作人员可以查看。"
 
 
 def unknown_command(command: str) -> str:
@@ -184,6 +192,10 @@ COMMAND_USAGE = {
     "reopen": "/reopen 编号 —— 重新开启调解",
     "role": "/role @成员 工作人员|网格员|商家 —— 设置成员身份",
     "calendar": "/calendar [年份] 或 /calendar 日期 上班|放假 [说明] —— 查看或录入放假调休安排",
+    "stats": "/stats [YYYY-MM|本月|上月] [社区/网格] —— 月度投诉统计，如 /stats 2026-06",
+    "cases": "/cases [进行中|超期|我的] —— 案件列表",
+    "export": "/export [YYYY-MM|本月|上月] —— 导出月度案件统计表（Excel，私信发送）",
+    "merchant": "/merchant add 名称 [信用代码] [网格] | list [网格] | info 名称 —— 商家档案",
 }
 
 
@@ -344,4 +356,158 @@ def make_up_days_unknown(year: int) -> str:
     return (
         f"日历中还没有 {year} 年的调休上班日，期限可能算错。"
         f"国务院办公厅公布 {year} 年放假安排后，请工作人员补录调休上班日和放假日。"
+    )
+
+
+# --- statistics and summaries
+
+
+def percent(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def change(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    if ratio == 0:
+        return "持平"
+    return f"{'+' if ratio > 0 else '-'}{abs(ratio) * 100:.1f}%"
+
+
+def counted(items: list[tuple[str, int]], unit: str = "件") -> str:
+    return "、".join(f"{label} {count}{unit}" for label, count in items) or "无"
+
+
+def _average(value: float | None, unit: str) -> str:
+    return "—" if value is None else f"{value:.1f}{unit}"
+
+
+def stats_report(report: MonthlyReport, scope: str | None = None) -> str:
+    where = f"（{scope}）" if scope else ""
+    return "\n".join(
+        [
+            f"{report.month.label}消费投诉统计{where}",
+            f"收到投诉 {report.received} 件，受理 {report.accepted} 件，办结 {report.closed} 件",
+            f"调解成功 {report.resolved} 件，调解失败 {report.failed} 件，"
+            f"调解成功率 {percent(report.success_rate)}",
+            f"挽回经济损失 {yuan(report.money_returned)}",
+            f"超期 {report.overdue} 件；平均办结用时 "
+            f"{_average(report.avg_working_days_to_close, ' 个工作日')}",
+            f"满意度 {_average(report.avg_rating, ' 分')}（{report.rated} 件评价）",
+            f"环比 {change(report.month_on_month)}（上月 {report.previous_received} 件）；"
+            f"同比 {change(report.year_on_year)}（去年同月 {report.last_year_received} 件）",
+            f"按类别：{counted(report.by_category)}",
+            f"按性质：{counted(report.by_problem)}",
+            f"被投诉较多的商家：{counted(report.top_merchants)}",
+            f"热点网格：{counted(report.hot_spots)}",
+        ]
+    )
+
+
+def monthly_summary(report: MonthlyReport, *, show_merchants: bool = False) -> str:
+    """The public 月度消费投诉情况公示: figures only, no personal data."""
+    lines = [
+        f"【{report.month.label}消费投诉情况公示】",
+        f"{report.month.label}共收到消费投诉 {report.received} 件"
+        f"（环比 {change(report.month_on_month)}，同比 {change(report.year_on_year)}），"
+        f"受理 {report.accepted} 件，办结 {report.closed} 件，"
+        f"其中调解成功 {report.resolved} 件，调解成功率 {percent(report.success_rate)}，"
+        f"为消费者挽回经济损失 {yuan(report.money_returned)}。",
+    ]
+    if report.by_category:
+        lines.append(f"投诉较多的类别：{counted(report.by_category[:5])}。")
+    if report.by_problem:
+        lines.append(f"投诉性质：{counted(report.by_problem[:5])}。")
+    if show_merchants and report.top_merchants:
+        lines.append(f"被投诉较多的商家：{counted(report.top_merchants)}。")
+    lines.append(
+        f"超期案件 {report.overdue} 件；平均办结用时 "
+        f"{_average(report.avg_working_days_to_close, ' 个工作日')}；"
+        f"消费者满意度 {_average(report.avg_rating, ' 分')}。"
+    )
+    if report.typical_cases:
+        lines.append(f"典型案例（调解成功）：{'、'.join(report.typical_cases)}。")
+    lines.append("感谢各位网格员和经营者的支持，请诚信经营、共护放心消费环境。")
+    return "\n".join(lines)
+
+
+def category_chart_title(month_label: str) -> str:
+    return f"{month_label}消费投诉分类"
+
+
+def case_list_line(
+    number: str, status_label: str, merchant: str | None, received: date, overdue: bool
+) -> str:
+    late = " · 超期" if overdue else ""
+    return f"{number}【{status_label}】{merchant or '待补充'} · {local_day(received)}登记{late}"
+
+
+CASE_LIST_TITLES = {
+    "open": "进行中的案件",
+    "overdue": "超期案件",
+    "mine": "我的案件",
+}
+
+
+def case_list(kind: str, total: int, lines: list[str]) -> str:
+    title = CASE_LIST_TITLES.get(kind, kind)
+    if total == 0:
+        return f"{title}：暂无。"
+    more = f"，以下为最早的 {len(lines)} 件" if total > len(lines) else ""
+    return "\n".join([f"{title}（共 {total} 件{more}）：", *lines])
+
+
+def export_sent(month_label: str) -> str:
+    return f"{month_label}案件统计表已私信发送。"
+
+
+def export_caption(month_label: str, cases: int) -> str:
+    return (
+        f"{month_label}案件统计表（{cases} 件案件）。"
+        "表中含消费者联系方式等个人信息，仅供联席会议内部使用，请勿转发到群里。"
+    )
+
+
+def merchant_saved(name: str, created: bool) -> str:
+    return f"已新建商家档案「{name}」。" if created else f"已更新商家档案「{name}」。"
+
+
+def unknown_merchant(name: str) -> str:
+    return f"商家档案中没有「{name}」，可用 /merchant add 名称 [统一社会信用代码] [网格] 新建。"
+
+
+def merchant_list(entries: list[tuple[str, str | None, int]], total: int) -> str:
+    if total == 0:
+        return "商家档案：暂无。"
+    more = f"，以下为前 {len(entries)} 家" if total > len(entries) else ""
+    lines = [f"商家档案（共 {total} 家{more}）："]
+    for name, grid, open_cases in entries:
+        where = f"（{grid}）" if grid else ""
+        busy = f" · 进行中 {open_cases} 件" if open_cases else ""
+        lines.append(f"{name}{where}{busy}")
+    return "\n".join(lines)
+
+
+def merchant_info(
+    name: str,
+    aliases: list[str],
+    licence_no: str | None,
+    address: str | None,
+    grid: str | None,
+    bound_members: int,
+    total_cases: int,
+    open_cases: int,
+    resolved_cases: int,
+    money_returned: Decimal,
+) -> str:
+    return "\n".join(
+        [
+            f"商家「{name}」",
+            f"别名：{'、'.join(aliases) or '无'}",
+            f"统一社会信用代码：{licence_no or '未登记'}",
+            f"地址：{address or '未登记'}；网格：{grid or '未登记'}",
+            f"群内绑定成员：{bound_members} 人",
+            f"投诉：共 {total_cases} 件，进行中 {open_cases} 件，调解成功 {resolved_cases} 件，"
+            f"挽回经济损失 {yuan(money_returned)}",
+        ]
     )

@@ -1,0 +1,163 @@
+"""The Excel workbook for the monthly joint meeting (联席会议): one sheet of cases, one of
+figures.
+
+It is a staff-only document: the case sheet carries the reporter's name, the raw contact
+numbers and the complaint as written, which is why it is only ever sent to a staff member
+directly and never posted into a group. The figures sheet is the same `MonthlyReport` the
+chat, the board and the summary show, so the meeting sees the numbers everyone else saw.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from mediation.cases import CaseStatus
+from mediation.reports import MonthlyReport
+from storage.models import Case
+
+CASE_SHEET = "案件"
+STATS_SHEET = "统计"
+CASE_COLUMNS = (
+    ("编号", 16),
+    ("登记时间", 17),
+    ("受理时间", 17),
+    ("结案时间", 17),
+    ("状态", 10),
+    ("被投诉方", 22),
+    ("网格", 14),
+    ("类别", 12),
+    ("大类", 8),
+    ("投诉性质", 10),
+    ("涉及金额（元）", 12),
+    ("诉求", 14),
+    ("挽回金额（元）", 12),
+    ("满意度", 8),
+    ("超期", 6),
+    ("办结工作日", 10),
+    ("投诉人", 12),
+    ("联系电话", 16),
+    ("投诉内容", 60),
+)
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def build_workbook(
+    report: MonthlyReport,
+    cases: Sequence[tuple[Case, str | None]],
+    overdue_numbers: frozenset[str],
+    working_days: dict[str, int | None],
+    tz: ZoneInfo,
+) -> Workbook:
+    """Cases active in the month (with their registry grid) and the month's figures."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = CASE_SHEET
+    _header(sheet, [name for name, _ in CASE_COLUMNS])
+    for index, (_, width) in enumerate(CASE_COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    for case, grid in cases:
+        sheet.append(
+            [
+                case.number,
+                _local(case.received_at, tz),
+                _local(case.accepted_at, tz),
+                _local(case.closed_at, tz),
+                CaseStatus(case.status).label,
+                case.merchant_name or "",
+                grid or "",
+                case.category or "",
+                case.category_group or "",
+                case.problem or "",
+                _number(case.amount),
+                "、".join(case.demands),
+                _number(case.money_returned),
+                case.rating,
+                "是" if case.number in overdue_numbers else "",
+                working_days.get(case.number),
+                case.reporter_name,
+                "、".join(case.contacts),
+                case.raw_text,
+            ]
+        )
+    for column in (2, 3, 4):
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = DATETIME_FORMAT
+    sheet.freeze_panes = "B2"
+    _stats_sheet(workbook.create_sheet(STATS_SHEET), report)
+    return workbook
+
+
+def _stats_sheet(sheet: Worksheet, report: MonthlyReport) -> None:
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 16
+    _header(sheet, [f"{report.month.label}指标", "数值"])
+    rows: list[tuple[str, object]] = [
+        ("收到投诉（件）", report.received),
+        ("受理（件）", report.accepted),
+        ("办结（件）", report.closed),
+        ("调解成功（件）", report.resolved),
+        ("调解失败（件）", report.failed),
+        ("调解成功率", report.success_rate),
+        ("挽回经济损失（元）", _number(report.money_returned)),
+        ("超期（件）", report.overdue),
+        ("平均办结用时（工作日）", report.avg_working_days_to_close),
+        ("平均满意度（分）", report.avg_rating),
+        ("评价数（件）", report.rated),
+        ("上月收到投诉（件）", report.previous_received),
+        ("环比", report.month_on_month),
+        ("去年同月收到投诉（件）", report.last_year_received),
+        ("同比", report.year_on_year),
+        ("典型案例", "、".join(report.typical_cases)),
+    ]
+    for label, value in rows:
+        sheet.append([label, value])
+        if label in ("调解成功率", "环比", "同比"):
+            sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
+    for title, items in (
+        ("按类别", report.by_category),
+        ("按投诉性质", report.by_problem),
+        ("被投诉较多的商家", report.top_merchants),
+        ("热点网格", report.hot_spots),
+    ):
+        sheet.append([])
+        _header(sheet, [title, "件数"])
+        for label, count in items:
+            sheet.append([label, count])
+
+
+def save_workbook(workbook: Workbook, directory: Path, month_key: str) -> Path:
+    """Write atomically under an unguessable name (the sandbox serves files by name)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"export-{month_key}-{secrets.token_hex(8)}.xlsx"
+    partial = path.with_suffix(".part")
+    workbook.save(partial)
+    os.replace(partial, path)
+    return path
+
+
+def _header(sheet: Worksheet, names: list[str]) -> None:
+    sheet.append(names)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _local(instant: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """Local wall-clock time without a zone: Excel cells cannot hold one."""
+    if instant is None:
+        return None
+    return instant.astimezone(tz).replace(tzinfo=None, microsecond=0)
+
+
+def _number(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)

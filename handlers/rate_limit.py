@@ -1,0 +1,50 @@
+"""Flood control for incoming messages: a sender who posts too fast is told once, then
+ignored until the window has passed. Messages over the limit are still stored in the inbox
+(route `rate_limited`), so nothing is lost for staff; they just do not open cases."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+MAX_TRACKED_SENDERS = 10_000
+
+
+class Verdict(StrEnum):
+    ALLOWED = "allowed"
+    FIRST_EXCESS = "first_excess"  # answer once, politely
+    EXCESS = "excess"  # stay silent
+
+
+class SenderRateLimiter:
+    def __init__(self, max_messages: int, per: timedelta = timedelta(minutes=1)) -> None:
+        self.max_messages = max_messages
+        self.per = per
+        self._seen: dict[tuple[str, str], deque[datetime]] = {}
+        self._warned: dict[tuple[str, str], datetime] = {}
+
+    def check(self, room_id: str, sender_id: str, at: datetime) -> Verdict:
+        if self.max_messages <= 0:
+            return Verdict.ALLOWED
+        key = (room_id, sender_id)
+        if len(self._seen) > MAX_TRACKED_SENDERS:
+            self.forget_idle(at)
+        window = self._seen.setdefault(key, deque())
+        while window and at - window[0] >= self.per:
+            window.popleft()
+        if len(window) < self.max_messages:
+            window.append(at)
+            self._warned.pop(key, None)
+            return Verdict.ALLOWED
+        warned_at = self._warned.get(key)
+        if warned_at is not None and at - warned_at < self.per:
+            return Verdict.EXCESS
+        self._warned[key] = at
+        return Verdict.FIRST_EXCESS
+
+    def forget_idle(self, now: datetime) -> None:
+        """Drop senders with no recent messages so memory stays flat."""
+        for key in [k for k, w in self._seen.items() if not w or now - w[-1] >= self.per]:
+            self._seen.pop(key, None)
+            self._warned.pop(key, None)

@@ -1,0 +1,293 @@
+"""The commands bureau staff run the district with: statistics, case lists, the Excel export
+for the joint meeting, and the merchant registry.
+
+Figures come from `storage.reports` (the same report the board and the monthly summary
+use). Lists are narrowed to what the asker may see, in SQL: merchants their own cases,
+grid workers and others the cases they reported, staff everything. The export carries
+personal data, so it goes to the staff member in a private chat (`dm:<member id>`), never
+into the group; the group only hears that it was sent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from mediation import templates
+from mediation.cases import OPEN_STATUSES, CaseStatus
+from mediation.reports import Month, parse_month, was_overdue, working_days_to_close
+from mediation.roles import Role
+from storage import reports
+from storage.models import Case, Member, Merchant
+
+from . import commands
+from .context import HandlerContext
+from .exports import build_workbook, save_workbook
+
+DIRECT_ROOM_PREFIX = "dm:"
+LIST_LIMIT = 20
+MERCHANT_LIST_LIMIT = 30
+CASE_LIST_KINDS = {
+    "进行中": "open",
+    "在办": "open",
+    "open": "open",
+    "超期": "overdue",
+    "overdue": "overdue",
+    "我的": "mine",
+    "mine": "mine",
+}
+MERCHANT_ACTIONS = {
+    "add": "add",
+    "添加": "add",
+    "新增": "add",
+    "list": "list",
+    "列表": "list",
+    "info": "info",
+    "查看": "info",
+    "详情": "info",
+}
+
+
+def _month_arg(ctx: HandlerContext, word: str | None) -> Month:
+    """The month named by `word` (default: this month, local time); UsageError if not one."""
+    if word is None:
+        return Month.of(ctx.now, ctx.config.timezone)
+    try:
+        return parse_month(word, ctx.local_now.date())
+    except ValueError as error:
+        raise commands.UsageError from error
+
+
+def _looks_like_month(word: str) -> bool:
+    return word[:1].isdigit() or word in ("本月", "上月", "上个月", "这个月", "当月")
+
+
+async def cmd_stats(ctx: HandlerContext, call: commands.CommandCall) -> None:
+    """`/stats [YYYY-MM|本月|上月] [社区/网格]`: the month's figures, optionally for one grid."""
+    if len(call.args) > 2:
+        raise commands.UsageError
+    month_word = next((w for w in call.args[:1] if _looks_like_month(w)), None)
+    rest = call.args[1:] if month_word is not None else call.args
+    if len(rest) > 1:
+        raise commands.UsageError
+    month = _month_arg(ctx, month_word)
+    grid = rest[0][:100] if rest else None
+    report = await reports.monthly_report(
+        ctx.session,
+        month,
+        ctx.config.timezone,
+        ctx.calendar,
+        grid=grid,
+        policy=ctx.config.deadline_policy,
+        now=ctx.now,
+    )
+    await ctx.reply(templates.stats_report(report, grid))
+
+
+async def cmd_cases(ctx: HandlerContext, call: commands.CommandCall) -> None:
+    """`/cases [进行中|超期|我的]`: open cases the asker may see, oldest first."""
+    if len(call.args) > 1 or (call.args and call.args[0] not in CASE_LIST_KINDS):
+        raise commands.UsageError
+    kind = CASE_LIST_KINDS[call.args[0]] if call.args else "open"
+    rows = await _visible_open_cases(ctx, mine=kind == "mine")
+    tz = ctx.config.timezone
+    overdue = {case.number for case in rows if _overdue_now(ctx, case)}
+    if kind == "overdue":
+        rows = [case for case in rows if case.number in overdue]
+    lines = [
+        templates.case_list_line(
+            case.number,
+            CaseStatus(case.status).label,
+            case.merchant_name,
+            case.received_at.astimezone(tz).date(),
+            case.number in overdue,
+        )
+        for case in rows[:LIST_LIMIT]
+    ]
+    await ctx.reply(templates.case_list(kind, len(rows), lines))
+
+
+async def _visible_open_cases(ctx: HandlerContext, *, mine: bool) -> list[Case]:
+    """The SQL twin of `permissions.may_see_case`, plus 我的 (assigned to / reported by me)."""
+    role = ctx.role
+    if role.is_staff:
+        assignee = ctx.sender.id if mine else None
+        return await reports.open_cases(ctx.session, assignee_id=assignee)
+    if role is Role.MERCHANT:
+        if ctx.sender.merchant_id is None:
+            return []
+        return await reports.open_cases(ctx.session, merchant_id=ctx.sender.merchant_id)
+    return await reports.open_cases(ctx.session, reporter_id=ctx.sender.id)
+
+
+def _overdue_now(ctx: HandlerContext, case: Case) -> bool:
+    return was_overdue(
+        received_at=case.received_at,
+        accepted_at=case.accepted_at,
+        closed_at=case.closed_at,
+        as_of=ctx.now,
+        calendar=ctx.calendar,
+        policy=ctx.config.deadline_policy,
+        tz=ctx.config.timezone,
+    )
+
+
+async def cmd_export(ctx: HandlerContext, call: commands.CommandCall) -> None:
+    """`/export [YYYY-MM]`: the month's workbook, sent privately to the staff member."""
+    if len(call.args) > 1:
+        raise commands.UsageError
+    month = _month_arg(ctx, call.args[0] if call.args else None)
+    tz = ctx.config.timezone
+    report = await reports.monthly_report(
+        ctx.session,
+        month,
+        tz,
+        ctx.calendar,
+        policy=ctx.config.deadline_policy,
+        now=ctx.now,
+    )
+    rows = await reports.cases_active_in(ctx.session, month, tz)
+    as_of = min(month.end_utc(tz), ctx.now)
+    overdue = frozenset(
+        case.number
+        for case, _ in rows
+        if was_overdue(
+            received_at=case.received_at,
+            accepted_at=case.accepted_at,
+            closed_at=case.closed_at,
+            as_of=as_of,
+            calendar=ctx.calendar,
+            policy=ctx.config.deadline_policy,
+            tz=tz,
+        )
+    )
+    days = {
+        case.number: working_days_to_close(case.received_at, case.closed_at, ctx.calendar, tz)
+        for case, _ in rows
+    }
+    workbook = build_workbook(report, rows, overdue, days, tz)
+    path = save_workbook(workbook, ctx.config.data_dir / "media", month.key)
+    private_room = _private_room_of(ctx)
+    await ctx.reply(
+        templates.export_caption(month.label, len(rows)),
+        room_id=private_room,
+        image_path=str(path),
+    )
+    if private_room != ctx.message.room_id:
+        await ctx.reply(templates.export_sent(month.label))
+
+
+def _private_room_of(ctx: HandlerContext) -> str:
+    if ctx.message.is_direct or ctx.message.room_id.startswith(DIRECT_ROOM_PREFIX):
+        return ctx.message.room_id
+    return DIRECT_ROOM_PREFIX + ctx.sender.id
+
+
+async def cmd_merchant(ctx: HandlerContext, call: commands.CommandCall) -> None:
+    """`/merchant add|list|info`: the merchant registry."""
+    if not call.args or call.args[0].lower() not in MERCHANT_ACTIONS:
+        raise commands.UsageError
+    action = MERCHANT_ACTIONS[call.args[0].lower()]
+    args = call.args[1:]
+    if action == "add":
+        await _merchant_add(ctx, args)
+    elif action == "list":
+        await _merchant_list(ctx, args)
+    else:
+        await _merchant_info(ctx, args)
+
+
+async def _merchant_add(ctx: HandlerContext, args: list[str]) -> None:
+    if not args or len(args) > 3:
+        raise commands.UsageError
+    name, licence, grid = args[0][:100], None, None
+    for word in args[1:]:
+        if commands.LICENCE_PATTERN.fullmatch(word.upper()):
+            licence = word.upper()
+        else:
+            grid = word[:100]
+    merchant = await ctx.session.scalar(select(Merchant).where(Merchant.name == name))
+    created = merchant is None
+    if merchant is None:
+        ctx.session.add(
+            Merchant(name=name, aliases=[], licence_no=licence, grid=grid, created_at=ctx.now)
+        )
+    else:
+        merchant.licence_no = licence or merchant.licence_no
+        merchant.grid = grid or merchant.grid
+    await ctx.session.flush()
+    ctx.reload.add("merchants")
+    await ctx.reply(templates.merchant_saved(name, created))
+
+
+async def _merchant_list(ctx: HandlerContext, args: list[str]) -> None:
+    if len(args) > 1:
+        raise commands.UsageError
+    open_counts = (
+        select(Case.merchant_id, func.count().label("open_cases"))
+        .where(Case.status.in_([status.value for status in OPEN_STATUSES]))
+        .group_by(Case.merchant_id)
+        .subquery()
+    )
+    statement = (
+        select(Merchant.name, Merchant.grid, func.coalesce(open_counts.c.open_cases, 0))
+        .outerjoin(open_counts, open_counts.c.merchant_id == Merchant.id)
+        .order_by(Merchant.name)
+    )
+    if args:
+        statement = statement.where(reports.in_grid(args[0][:100]))
+    result = await ctx.session.execute(statement)
+    rows = [(name, grid, int(count)) for name, grid, count in result]
+    await ctx.reply(templates.merchant_list(rows[:MERCHANT_LIST_LIMIT], len(rows)))
+
+
+async def _merchant_info(ctx: HandlerContext, args: list[str]) -> None:
+    if len(args) != 1:
+        raise commands.UsageError
+    merchant = await _find_merchant(ctx, args[0])
+    if merchant is None:
+        await ctx.reply(templates.unknown_merchant(args[0][:100]))
+        return
+    bound = await ctx.session.scalar(
+        select(func.count()).select_from(Member).where(Member.merchant_id == merchant.id)
+    )
+    statuses = dict(
+        (
+            await ctx.session.execute(
+                select(Case.status, func.count())
+                .where(Case.merchant_id == merchant.id)
+                .group_by(Case.status)
+            )
+        ).all()
+    )
+    money = await ctx.session.scalar(
+        select(func.coalesce(func.sum(Case.money_returned), 0)).where(
+            Case.merchant_id == merchant.id, Case.status == CaseStatus.RESOLVED.value
+        )
+    )
+    await ctx.reply(
+        templates.merchant_info(
+            merchant.name,
+            list(merchant.aliases),
+            merchant.licence_no,
+            merchant.address,
+            merchant.grid,
+            int(bound or 0),
+            sum(statuses.values()),
+            sum(count for status, count in statuses.items() if status in OPEN_STATUSES),
+            statuses.get(CaseStatus.RESOLVED.value, 0),
+            Decimal(str(money or 0)),
+        )
+    )
+
+
+async def _find_merchant(ctx: HandlerContext, name: str) -> Merchant | None:
+    """By registry name, else by alias (the registry is small: aliases are read in Python)."""
+    merchant = await ctx.session.scalar(select(Merchant).where(Merchant.name == name))
+    if merchant is not None:
+        return merchant
+    for candidate in await ctx.session.scalars(select(Merchant).order_by(Merchant.id)):
+        if name in candidate.aliases:
+            return candidate
+    return None
