@@ -15,6 +15,8 @@ from sqlalchemy import select, text
 
 from handlers import HandlerConfig, Services
 from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
+from handlers.erasure import erase_expired
+from handlers.monthly_summary import SUMMARY_DAY, SUMMARY_TIME, post_monthly_summaries
 from handlers.rate_limit import SenderRateLimiter
 from mediation.clock import Clock, SystemClock
 from mediation.deadlines import DeadlinePolicy
@@ -67,6 +69,7 @@ class BotApp:
                 remind_before_days=settings.remind_before_days,
             ),
             duplicate_window=timedelta(days=settings.duplicate_window_days),
+            data_dir=settings.data_dir,
         )
         self.services = Services(
             parser=self.parser,
@@ -130,6 +133,15 @@ class BotApp:
                 id="deadline-sweep",
                 next_run_time=datetime.now(self.timezone),
             )
+        self.scheduler.add_job(
+            self.post_monthly_summaries,
+            "cron",
+            day=SUMMARY_DAY,
+            hour=SUMMARY_TIME.hour,
+            minute=SUMMARY_TIME.minute,
+            id="monthly-summary",
+        )
+        await self.post_monthly_summaries()  # catch up if the bot was down at that time
         self.scheduler.start()
         self._started = True
         log.info("tiaojie started with the %s gateway", self.gateway.name)
@@ -176,9 +188,29 @@ class BotApp:
             config=self.handler_config,
             calendar=self.services.calendar,
         )
+        if self.settings.contact_retention_days > 0:
+            await erase_expired(
+                self.sessions,
+                now=self.clock.now(),
+                retention=timedelta(days=self.settings.contact_retention_days),
+            )
         if result.actions or warnings:
             self.sender.wake()
         return result
+
+    async def post_monthly_summaries(self) -> int:
+        posted = await post_monthly_summaries(
+            self.sessions,
+            now=self.clock.now(),
+            config=self.handler_config,
+            calendar=self.services.calendar,
+            charts_dir=self.settings.data_dir / "media",
+            publish_day=SUMMARY_DAY,
+            publish_time=SUMMARY_TIME,
+        )
+        if posted:
+            self.sender.wake()
+        return posted
 
     async def settle(self) -> None:
         """Handle everything queued and deliver what is due (tests, scripts)."""

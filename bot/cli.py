@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("parse", help="read messages on stdin, print one JSON line each")
 
+    erase = commands.add_parser("erase", help="erase a consumer's personal data from a case")
+    erase.add_argument("number", help="case number, e.g. CY-202606-0007")
+
     backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
     backup.add_argument("path", help="where to write the copy")
 
@@ -42,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(upgrade_database(settings))
     if args.command == "parse":
         return parse_stream(settings, sys.stdin, sys.stdout)
+    if args.command == "erase":
+        return asyncio.run(erase_case(settings, args.number))
     if args.command == "backup":
         return backup_database(settings, args.path)
     return 2
@@ -95,6 +100,34 @@ async def upgrade_database(settings: Settings) -> int:
     finally:
         await engine.dispose()
     print("数据库已升级到最新版本。")
+    return 0
+
+
+async def erase_case(settings: Settings, number: str) -> int:
+    from handlers.erasure import erase_personal_data
+    from mediation.clock import SystemClock
+    from storage import cases
+    from storage.db import create_engine, create_session_factory
+    from storage.migrate import upgrade_to_head
+
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with create_session_factory(engine).begin() as session:
+            case = await cases.by_number(session, number)
+            if case is None:
+                print(f"没有找到案件 {number}。", file=sys.stderr)
+                return 1
+            erased = await erase_personal_data(
+                session, case, now=SystemClock().now(), reason="request"
+            )
+    finally:
+        await engine.dispose()
+    print(
+        f"已删除案件 {case.number} 中的消费者个人信息。"
+        if erased
+        else f"案件 {case.number} 的个人信息此前已删除。"
+    )
     return 0
 
 

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     remind_before_days: int = 1
     duplicate_window_days: int = 7
     sweep_minutes: int = 5
+    contact_retention_days: int = 365
 
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000

@@ -66,6 +66,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     RATING_REQUESTED = "rating_requested"
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
+    PERSONAL_DATA_ERASED = "personal_data_erased"
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -88,4 +89,5 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.CLOSED: "结案",
     EventKind.RATING_REQUESTED: "邀请评价",
     EventKind.ACCEPTANCE_OVERDUE: "受理超期上报",
+    EventKind.PERSONAL_DATA_ERASED: "删除个人信息",
 }

@@ -102,8 +102,9 @@ class Case(Base):
     assignee_id: Mapped[str | None] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
     accepted_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+    personal_data_erased_at: Mapped[datetime | None]
     source_message_id: Mapped[str | None] = mapped_column(String(200))
 
 
@@ -194,3 +195,26 @@ class SandboxMessage(Base):
     mention_ids: Mapped[list[str]] = mapped_column(default=list)
     image_url: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token for the staff admin API; only a hash of the token is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class MonthlySummary(Base):
+    """A monthly public summary posted to a room: at most one per room and month."""
+
+    __tablename__ = "monthly_summaries"
+    __table_args__ = (UniqueConstraint("room_id", "month", name="uq_monthly_summary_once"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(128))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM, local time
+    posted_at: Mapped[datetime]
