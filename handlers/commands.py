@@ -20,11 +20,13 @@ from mediation import templates
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind
 from mediation.lifecycle import CaseAction, IllegalTransition
+from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
 from storage import calendar as calendar_store
-from storage import cases, members
+from storage import cases, members, outbox
 from storage.models import Case, Member, Merchant
 
+from . import staff_commands
 from .case_actions import accept_and_notify, apply_action, merchant_member_ids
 from .context import HandlerContext
 from .permissions import COMMAND_ROLES, may_run, may_see_case
@@ -383,6 +385,24 @@ async def cmd_calendar(ctx: HandlerContext, call: CommandCall) -> None:
     await ctx.reply(templates.calendar_override_set(day, is_working))
 
 
+async def cmd_outbox(ctx: HandlerContext, call: CommandCall) -> None:
+    """Replies the platform would not take: how many, which, and try them again."""
+    if call.args and call.args != ["retry"] and call.args != ["重发"]:
+        raise UsageError
+    if call.args:
+        count = await outbox.retry_failed(ctx.session, ctx.now)
+        await ctx.reply(templates.outbox_retried(count))
+        return
+    counts = await outbox.delivery_counts(ctx.session)
+    recent = [
+        (row.room_id, mask_text(row.text), row.last_error or "")
+        for row in await outbox.failed(ctx.session)
+    ]
+    await ctx.reply(
+        templates.outbox_status(counts.get("pending", 0), counts.get("failed", 0), recent)
+    )
+
+
 COMMANDS: dict[str, Handler] = {
     "help": cmd_help,
     "case": cmd_case,
@@ -395,6 +415,11 @@ COMMANDS: dict[str, Handler] = {
     "reopen": cmd_reopen,
     "role": cmd_role,
     "calendar": cmd_calendar,
+    "outbox": cmd_outbox,
+    "stats": staff_commands.cmd_stats,
+    "cases": staff_commands.cmd_cases,
+    "export": staff_commands.cmd_export,
+    "merchant": staff_commands.cmd_merchant,
 }
 
 ALIASES = {
@@ -409,4 +434,9 @@ ALIASES = {
     "重开": "reopen",
     "身份": "role",
     "日历": "calendar",
+    "发送队列": "outbox",
+    "统计": "stats",
+    "案件列表": "cases",
+    "导出": "export",
+    "商家": "merchant",
 }

@@ -198,11 +198,16 @@ async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | N
 
 def is_same_complaint(case: Case, parsed: ParsedMessage, reporter_id: str) -> bool:
     """The same consumer's complaint again: near-identical text, or the same merchant with
-    the same consumer phone, or the same merchant, reporter and amount.
+    the same consumer phone, or the same merchant, reporter and amount. Different phone
+    numbers or different amounts mean different complaints, however alike the words.
 
     A grid worker reports for many consumers, so "same merchant, same reporter" alone is
     not a duplicate: two neighbours can both have been overcharged by one restaurant.
     """
+    if case.contacts and parsed.raw_contacts and not set(case.contacts) & set(parsed.raw_contacts):
+        return False  # different consumers
+    if case.amount is not None and parsed.amount is not None and case.amount != parsed.amount:
+        return False
     if fuzz.ratio(case.masked_text, parsed.masked_text) >= NEAR_IDENTICAL_RATIO:
         return True
     same_merchant = (parsed.merchant_id is not None and case.merchant_id == parsed.merchant_id) or (

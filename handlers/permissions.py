@@ -21,6 +21,11 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "reopen": STAFF,
     "role": ADMIN_ONLY,
     "calendar": STAFF,
+    "outbox": STAFF,
+    "stats": STAFF,
+    "cases": frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.MERCHANT}),  # narrowed
+    "export": STAFF,  # carries personal data: sent to the staff member privately
+    "merchant": STAFF,
 }
 
 

@@ -191,6 +191,7 @@ COMMAND_USAGE = {
     "close": "/close 编号 成功|失败 [挽回金额] —— 结案",
     "reopen": "/reopen 编号 —— 重新开启调解",
     "role": "/role @成员 工作人员|网格员|商家 —— 设置成员身份",
+    "outbox": "/outbox [retry] —— 查看发送失败的消息，或全部重发",
     "calendar": "/calendar [年份] 或 /calendar 日期 上班|放假 [说明] —— 查看或录入放假调休安排",
     "stats": "/stats [YYYY-MM|本月|上月] [社区/网格] —— 月度投诉统计，如 /stats 2026-06",
     "cases": "/cases [进行中|超期|我的] —— 案件列表",
@@ -250,6 +251,19 @@ def calendar_overrides(
     if not make_up_days_known:
         lines.append(f"注意：尚无{year}年调休上班日数据，请在国务院公布后用 /calendar 录入。")
     return "\n".join(lines)
+
+
+def outbox_status(pending: int, failed: int, recent: list[tuple[str, str, str]]) -> str:
+    lines = [f"待发送 {pending} 条，发送失败 {failed} 条。"]
+    for room_id, text, error in recent:
+        lines.append(f"· [{room_id}] {shorten(text, 30)}（{shorten(error, 40)}）")
+    if failed:
+        lines.append("发送 /outbox retry 全部重发。")
+    return "\n".join(lines)
+
+
+def outbox_retried(count: int) -> str:
+    return f"已将 {count} 条发送失败的消息重新排队。"
 
 
 def permission_denied(command: str) -> str:

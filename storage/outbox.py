@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import OutboxMessage
@@ -101,3 +101,29 @@ async def mark_attempt_failed(
         )
     )
     return give_up
+
+
+async def delivery_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    )
+    return {state: count for state, count in rows.all()}
+
+
+async def failed(session: AsyncSession, limit: int = 5) -> list[OutboxMessage]:
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.state == FAILED)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def retry_failed(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == FAILED)
+        .values(state=PENDING, attempts=0, next_attempt_at=now)
+    )
+    return int(result.rowcount or 0)

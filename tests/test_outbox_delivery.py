@@ -1,0 +1,75 @@
+"""Replies survive a platform that refuses them: kept, delivered in order, or marked failed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import BotApp
+from bot.settings import Settings
+from mediation.clock import ManualClock
+from storage.models import OutboxMessage
+
+from .conversation import GRID_WORKER, STAFF, Group
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        admins=[STAFF.id],
+        gateway="sandbox",
+        sweep_minutes=0,
+        outbox_max_attempts=3,
+        _env_file=None,
+    )
+
+
+def complaint(n: int) -> str:
+    return f"【投诉】湖西路第{n}家饺子馆多收消费者{50 + n}元，要求退款，电话1381234{n:04d}"
+
+
+async def test_replies_wait_while_the_platform_refuses_and_arrive_in_order(
+    group: Group, bot: BotApp, clock: ManualClock
+) -> None:
+    assert bot.sandbox is not None
+    bot.sandbox.faults.refuse_sends = True
+    for n in range(1, 4):
+        await group.say(GRID_WORKER, complaint(n))
+    assert await group.bot_replies() == []
+
+    bot.sandbox.faults.refuse_sends = False
+    clock.advance(timedelta(minutes=10))
+    await bot.sender.deliver_due()
+
+    replies = await group.bot_replies()
+    numbers = [r.split("编号 ")[1][:14] for r in replies if "编号" in r]
+    assert numbers == ["CY-202606-0001", "CY-202606-0002", "CY-202606-0003"]
+
+
+async def test_reply_that_keeps_failing_is_marked_failed_and_staff_can_resend_it(
+    group: Group, bot: BotApp, clock: ManualClock
+) -> None:
+    assert bot.sandbox is not None
+    bot.sandbox.faults.refuse_sends = True
+    await group.say(GRID_WORKER, complaint(1))
+    for _ in range(5):
+        clock.advance(timedelta(minutes=10))
+        await bot.sender.deliver_due()
+    async with bot.sessions() as session:
+        row = await session.scalar(select(OutboxMessage))
+    assert row is not None and row.state == "failed" and row.attempts == 3
+
+    bot.sandbox.faults.refuse_sends = False
+    await group.say(STAFF, "/outbox")
+    (status,) = await group.bot_replies()
+    assert "发送失败 1 条" in status and "13812340001" not in status
+
+    await group.say(STAFF, "/outbox retry")
+    replies = await group.bot_replies()
+    assert any("重新排队" in r for r in replies)
+    await bot.sender.deliver_due()
+    assert any("CY-202606-0001" in r for r in replies + await group.bot_replies())
