@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     duplicate_window_days: int = 7
     sweep_minutes: int = 5
     contact_retention_days: int = 365
+
+    summary_day: int = Field(default=1, ge=1, le=28)
+    summary_time: time = time(9, 0)
+    summary_show_merchants: bool = False
 
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000

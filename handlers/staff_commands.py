@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 
 from mediation import templates
 from mediation.cases import OPEN_STATUSES, CaseStatus
-from mediation.reports import Month, parse_month, was_overdue, working_days_to_close
+from mediation.reports import (
+    MONTH_WORDS,
+    Month,
+    parse_month,
+    was_overdue,
+    working_days_to_close,
+)
 from mediation.roles import Role
 from storage import reports
 from storage.models import Case, Member, Merchant
@@ -60,7 +66,7 @@ def _month_arg(ctx: HandlerContext, word: str | None) -> Month:
 
 
 def _looks_like_month(word: str) -> bool:
-    return word[:1].isdigit() or word in ("本月", "上月", "上个月", "这个月", "当月")
+    return word[:1].isdigit() or word in MONTH_WORDS
 
 
 async def cmd_stats(ctx: HandlerContext, call: commands.CommandCall) -> None:
