@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from mediation.parsing import ComplaintParser, MerchantEntry
+
 from .settings import Settings
 
 
@@ -34,11 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
     backup.add_argument("path", help="where to write the copy")
 
+    add_token_parser(commands)
+
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = Settings()
+    if args.command == "token":
+        return asyncio.run(token_command(settings, args))
     if args.command == "run":
         return run_server(settings, host=args.host, port=args.port)
     if args.command == "db":
@@ -145,10 +151,32 @@ def backup_database(settings: Settings, path: str) -> int:
     return 0
 
 
-def parse_stream(settings: Settings, source: TextIO, sink: TextIO) -> int:
-    from mediation.parsing import ComplaintParser
+async def registry_merchants(settings: Settings) -> list[MerchantEntry]:
+    """The merchant registry, so `parse` can give registry ids; empty without a database."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
 
-    complaint_parser = ComplaintParser(cache_dir=settings.data_dir / "cache")
+    from storage.db import create_engine
+    from storage.models import Merchant
+
+    default_file = settings.data_dir / "tiaojie.sqlite3"
+    if not settings.database_url and not default_file.exists():
+        return []  # never create a database just to parse
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(Merchant))).all()
+    except SQLAlchemyError:
+        return []  # no database yet, or not migrated: parse without the registry
+    finally:
+        await engine.dispose()
+    return [MerchantEntry(row.id, row.name, tuple(row.aliases or ())) for row in rows]
+
+
+def parse_stream(settings: Settings, source: TextIO, sink: TextIO) -> int:
+    complaint_parser = ComplaintParser(
+        asyncio.run(registry_merchants(settings)), cache_dir=settings.data_dir / "cache"
+    )
     complaint_parser.prepare()
     for line_number, line in enumerate(source, start=1):
         line = line.rstrip("\n")
@@ -168,6 +196,62 @@ def parse_stream(settings: Settings, source: TextIO, sink: TextIO) -> int:
         sink.write(json.dumps(result.to_json(message_id), ensure_ascii=False) + "\n")
     sink.flush()
     return 0
+
+
+def add_token_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = commands.add_parser("token", help="bearer tokens for the staff admin API (/api)")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="make a token and print it, once")
+    create.add_argument("name", help="who or what will use it")
+    token_commands.add_parser("list", help="list tokens (names and dates, never the tokens)")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by id, or all by name")
+    revoke.add_argument("token", metavar="ID_OR_NAME")
+
+
+async def token_command(settings: Settings, args: argparse.Namespace) -> int:
+    """The raw token goes to stdout alone (for scripts); everything else to stderr."""
+    from zoneinfo import ZoneInfo
+
+    from mediation.clock import SystemClock
+    from storage import tokens
+    from storage.db import create_engine, create_session_factory
+    from storage.migrate import upgrade_to_head
+
+    tz = ZoneInfo(settings.timezone)
+    now = SystemClock().now()
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with create_session_factory(engine)() as session:
+            if args.token_command == "create":
+                issued = await tokens.create_token(session, args.name, now)
+                await session.commit()
+                print(
+                    f"已创建令牌 #{issued.id}「{issued.name}」，只显示这一次，请妥善保存：",
+                    file=sys.stderr,
+                )
+                print(issued.token)
+                return 0
+            if args.token_command == "revoke":
+                revoked = await tokens.revoke_tokens(session, args.token, now)
+                await session.commit()
+                if not revoked:
+                    print(f"没有找到有效的令牌：{args.token}", file=sys.stderr)
+                    return 1
+                for row in revoked:
+                    print(f"已吊销令牌 #{row.id}「{row.name}」。", file=sys.stderr)
+                return 0
+            rows = await tokens.list_tokens(session)
+            if not rows:
+                print("还没有令牌。用 `tiaojie token create 名称` 创建。", file=sys.stderr)
+            for row in rows:
+                print(tokens.describe(row, tz))
+            return 0
+    except ValueError as error:
+        print(f"令牌名称不能为空（{error}）", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

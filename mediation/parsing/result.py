@@ -18,6 +18,12 @@ class MerchantEntry:
 
 @dataclass(frozen=True)
 class ParsedMessage:
+    """One message read: whether it opens a case, and the case data found in it.
+
+    The case data is filled in even when `is_complaint` is False, so that a reporter's
+    follow-up (「商家是湖西路张记饺子馆，电话138…」) can complete an open case.
+    """
+
     is_complaint: bool
     confidence: float
     masked_text: str
@@ -31,6 +37,8 @@ class ParsedMessage:
     contacts: tuple[str, ...] = ()  # masked, safe to post
     raw_contacts: tuple[str, ...] = field(default=(), repr=False)  # staff-only
     missing: tuple[str, ...] = ()
+    nuisance: bool = False  # noise / 油烟 reports: not a consumer dispute, never a case
+    kind: str = "chatter"  # why: complaint, ack, notice, stats, question, mediation_reply, ...
 
     def to_json(self, message_id: str | int) -> dict[str, Any]:
         """The `tiaojie parse` line for this message (no raw personal data)."""
@@ -48,6 +56,7 @@ class ParsedMessage:
             "contacts": list(self.contacts),
             "masked_text": self.masked_text,
             "missing": list(self.missing),
+            "nuisance": self.nuisance,
         }
 
 
