@@ -63,3 +63,21 @@ def test_every_setting_is_documented_in_env_example() -> None:
 def test_admins_are_read_as_a_comma_separated_list(value: str, monkeypatch) -> None:
     monkeypatch.setenv("TIAOJIE_ADMINS", value)
     assert Settings(_env_file=None).admins == ["a", "b", "c"]
+
+
+def test_parse_gives_registry_ids_when_the_database_knows_the_merchant(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert run_cli("db", "upgrade", data_dir=tmp_path).returncode == 0
+    database = sqlite3.connect(tmp_path / "tiaojie.sqlite3")
+    with database:
+        database.execute(
+            "INSERT INTO merchants (name, aliases, created_at) VALUES (?, ?, ?)",
+            ("张记饺子馆", '["张记"]', "2026-06-01 00:00:00"),
+        )
+    database.close()
+
+    result = run_cli("parse", stdin="湖西路张记饺子馆多收消费者58元，要求退款\n", data_dir=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["merchant_id"] == 1
