@@ -23,8 +23,9 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     sandbox_page: bool = True,
     bot_identity: tuple[str, str] = ("tiaojie-bot", "调解助手"),
+    description: str = "",
 ) -> FastAPI:
-    app = FastAPI(title="tiaojie 调解助手", lifespan=lifespan)
+    app = FastAPI(title="tiaojie 调解助手", description=description, lifespan=lifespan)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

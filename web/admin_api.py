@@ -1,0 +1,391 @@
+"""The staff admin API: cases, merchants, statistics and the monthly workbook over HTTP.
+
+Bureau staff use it from their own tools (a spreadsheet, a dashboard). Every route needs a
+bearer token made with `tiaojie token create NAME`; a request without a valid one gets 401
+and nothing else. Tokens are for staff only, so case data here is NOT masked: phone numbers,
+the raw complaint text and consumer names are returned as stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import Path as PathParam
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Select
+
+from mediation.cases import CLOSED_STATUSES, OPEN_STATUSES
+from mediation.clock import Clock
+from mediation.reports import MonthlyReport
+from storage.cases import by_number, timeline
+from storage.models import ApiToken, Case, Member, Merchant
+from storage.reports import case_facts, cases_active_in
+from storage.tokens import authenticate
+
+from .admin_schemas import (
+    CaseDetail,
+    CasePage,
+    CaseSummary,
+    MerchantIn,
+    MerchantOut,
+    MerchantPatch,
+    StatusFilter,
+    TimelineEntry,
+    case_fields,
+    event_label,
+    merchant_out,
+)
+from .monthly import MonthlyData, parse_month_key, staff_stats
+
+Sessions = async_sessionmaker[AsyncSession]
+OnMerchantsChanged = Callable[[], Awaitable[None]]
+
+
+class SavableWorkbook(Protocol):
+    def save(self, filename: Any) -> None: ...
+
+
+class WorkbookBuilder(Protocol):
+    """`handlers.exports.build_workbook`, handed in by the wiring (web does not import
+    handlers): the month's figures, its cases with their grid, which were overdue and the
+    working days each took."""
+
+    def __call__(
+        self,
+        report: MonthlyReport,
+        cases: Sequence[tuple[Case, str | None]],
+        overdue_numbers: frozenset[str],
+        working_days: dict[str, int | None],
+        tz: ZoneInfo,
+    ) -> SavableWorkbook: ...
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+API_DESCRIPTION = """
+工作人员接口。所有 `/api/…` 路径（`/api/public/…` 除外）都需要 Bearer 令牌：
+在服务器上运行 `tiaojie token create 名称` 生成，令牌只显示一次，数据库中只保存其哈希值。
+没有令牌或令牌无效、已吊销时返回 401。
+
+**注意：令牌仅发给工作人员，本接口返回的案件数据未做脱敏**（含投诉人电话、身份证号、原始投诉文本），
+请勿转发给商家或公开。公开的月度统计请用 `/api/public/stats` 或 `/board`。
+
+金额以字符串表示（单位：元，两位小数），时间为 UTC 的 ISO 8601 格式；月份按 `TIAOJIE_TIMEZONE`
+（默认 Asia/Shanghai）划分。
+""".strip()
+
+
+def unauthorized() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail="缺少有效的访问令牌",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+# module level: the route signature below names it, and FastAPI reads signatures as strings
+BEARER = HTTPBearer(auto_error=False, description="由 `tiaojie token create 名称` 生成的令牌")
+
+
+def token_dependency(sessions: Sessions, clock: Clock) -> Callable[..., Awaitable[ApiToken]]:
+    async def require_token(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    ) -> ApiToken:
+        if credentials is None:
+            raise unauthorized()
+        async with sessions() as session:
+            token = await authenticate(session, credentials.credentials, clock.now())
+        if token is None:
+            raise unauthorized()
+        return token
+
+    return require_token
+
+
+def admin_router(
+    monthly: MonthlyData,
+    *,
+    build_workbook: WorkbookBuilder,
+    on_merchants_changed: OnMerchantsChanged | None = None,
+) -> APIRouter:
+    """Routes under /api for staff tools; every one needs a valid bearer token."""
+    sessions, clock, timezone = monthly.sessions, monthly.clock, monthly.timezone
+    router = APIRouter(
+        prefix="/api",
+        tags=["admin"],
+        dependencies=[Depends(token_dependency(sessions, clock))],
+        responses={401: {"description": "缺少或无效的令牌"}},
+    )
+
+    async def merchants_changed() -> None:
+        if on_merchants_changed is not None:
+            await on_merchants_changed()
+
+    @router.get("/cases", response_model=CasePage, summary="案件列表（可筛选、分页）")
+    async def list_cases(
+        status: StatusFilter | None = None,
+        month: Annotated[
+            str | None, Query(description="受理月份 YYYY-MM（按收到投诉的时间）")
+        ] = None,
+        merchant: Annotated[str | None, Query(description="商家名称包含", max_length=200)] = None,
+        merchant_id: int | None = None,
+        q: Annotated[
+            str | None,
+            Query(description="在编号、商家、投诉人、原始文本中搜索", max_length=200),
+        ] = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> CasePage:
+        query = select(Case)
+        if status is StatusFilter.OPEN:
+            query = query.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
+        elif status is StatusFilter.CLOSED:
+            query = query.where(Case.status.in_([s.value for s in CLOSED_STATUSES]))
+        elif status is not None:
+            query = query.where(Case.status == status.value)
+        if month is not None:
+            try:
+                period = parse_month_key(month)
+            except ValueError as error:
+                raise HTTPException(status_code=422, detail=str(error)) from None
+            query = query.where(
+                Case.received_at >= period.start_utc(timezone),
+                Case.received_at < period.end_utc(timezone),
+            )
+        if merchant:
+            query = query.where(Case.merchant_name.contains(merchant, autoescape=True))
+        if merchant_id is not None:
+            query = query.where(Case.merchant_id == merchant_id)
+        if q:
+            query = query.where(_text_search(q))
+        async with sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = await session.scalars(_page(query, page, page_size))
+            items = [CaseSummary(**case_fields(case)) for case in rows]
+        return CasePage(total=total or 0, page=page, page_size=page_size, items=items)
+
+    @router.get(
+        "/cases/{number}",
+        response_model=CaseDetail,
+        summary="案件详情与处理记录（未脱敏）",
+        responses={404: {"description": "没有这个案件"}},
+    )
+    async def case_detail(number: Annotated[str, PathParam(max_length=32)]) -> CaseDetail:
+        async with sessions() as session:
+            case = await by_number(session, number)
+            if case is None:
+                raise HTTPException(status_code=404, detail=f"没有编号为 {number} 的案件")
+            events = await timeline(session, case.id)
+        entries = [
+            TimelineEntry(
+                at=event.at,
+                kind=event.kind,
+                label=event_label(event.kind),
+                actor=event.actor,
+                actor_id=event.actor_id,
+                data=event.data,
+            )
+            for event in events
+        ]
+        return CaseDetail(
+            **case_fields(case),
+            raw_text=case.raw_text,
+            masked_text=case.masked_text,
+            contacts=list(case.contacts),
+            demands=list(case.demands),
+            missing=list(case.missing),
+            offer_amount=case.offer_amount,
+            offer_remedy=case.offer_remedy,
+            merchant_replied_at=case.merchant_replied_at,
+            updated_at=case.updated_at,
+            personal_data_erased_at=case.personal_data_erased_at,
+            timeline=entries,
+        )
+
+    @router.get("/merchants", response_model=list[MerchantOut], summary="商家名录")
+    async def list_merchants(
+        q: Annotated[str | None, Query(description="名称包含", max_length=200)] = None,
+    ) -> list[MerchantOut]:
+        query = select(Merchant).order_by(Merchant.id)
+        if q:
+            query = query.where(Merchant.name.contains(q, autoescape=True))
+        async with sessions() as session:
+            return [merchant_out(m) for m in await session.scalars(query)]
+
+    @router.post(
+        "/merchants",
+        response_model=MerchantOut,
+        status_code=201,
+        summary="新增商家",
+        responses={409: {"description": "同名商家已存在"}},
+    )
+    async def create_merchant(body: MerchantIn) -> MerchantOut:
+        async with sessions() as session:
+            await _ensure_name_free(session, body.name.strip())
+            merchant = Merchant(
+                name=body.name.strip(),
+                aliases=_clean_aliases(body.aliases),
+                licence_no=body.licence_no,
+                address=body.address,
+                grid=body.grid,
+                created_at=clock.now(),
+            )
+            session.add(merchant)
+            await session.commit()
+            result = merchant_out(merchant)
+        await merchants_changed()
+        return result
+
+    @router.get(
+        "/merchants/{merchant_id}",
+        response_model=MerchantOut,
+        summary="商家信息",
+        responses={404: {"description": "没有这个商家"}},
+    )
+    async def get_merchant(merchant_id: int) -> MerchantOut:
+        async with sessions() as session:
+            return merchant_out(await _merchant_or_404(session, merchant_id))
+
+    @router.patch(
+        "/merchants/{merchant_id}",
+        response_model=MerchantOut,
+        summary="修改商家（只改给出的字段）",
+        responses={404: {"description": "没有这个商家"}, 409: {"description": "同名商家已存在"}},
+    )
+    async def update_merchant(merchant_id: int, body: MerchantPatch) -> MerchantOut:
+        changes = body.model_dump(exclude_unset=True)
+        async with sessions() as session:
+            merchant = await _merchant_or_404(session, merchant_id)
+            if changes.get("name") is not None:
+                name = changes["name"].strip()
+                if name != merchant.name:
+                    await _ensure_name_free(session, name)
+                merchant.name = name
+            if changes.get("aliases") is not None:
+                merchant.aliases = _clean_aliases(changes["aliases"])
+            for field in ("licence_no", "address", "grid"):
+                if field in changes:
+                    setattr(merchant, field, changes[field])
+            await session.commit()
+            result = merchant_out(merchant)
+        await merchants_changed()
+        return result
+
+    @router.delete(
+        "/merchants/{merchant_id}",
+        status_code=204,
+        summary="删除商家（没有案件和绑定成员时）",
+        responses={404: {"description": "没有这个商家"}, 409: {"description": "仍被引用"}},
+    )
+    async def delete_merchant(merchant_id: int) -> Response:
+        async with sessions() as session:
+            merchant = await _merchant_or_404(session, merchant_id)
+            cases = await session.scalar(
+                select(func.count()).select_from(Case).where(Case.merchant_id == merchant_id)
+            )
+            members = await session.scalar(
+                select(func.count()).select_from(Member).where(Member.merchant_id == merchant_id)
+            )
+            if cases or members:
+                raise HTTPException(
+                    status_code=409,
+                    detail=f"该商家有 {cases} 件投诉案件、{members} 个绑定成员，不能删除",
+                )
+            await session.delete(merchant)
+            await session.commit()
+        await merchants_changed()
+        return Response(status_code=204)
+
+    @router.get("/stats", summary="月度统计（含商家名称、超期和典型案例）")
+    async def stats(
+        month: Annotated[str, Query(description="月份 YYYY-MM", examples=["2026-06"])],
+    ) -> dict[str, Any]:
+        period = monthly.parse_or_http(month)
+        report = await monthly.report(period)
+        return staff_stats(report, complete=monthly.is_complete(period), generated_at=monthly.now())
+
+    @router.get(
+        "/export",
+        summary="导出月度工作簿（Excel，未脱敏，仅限工作人员）",
+        response_class=Response,
+        responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "xlsx 文件"}},
+    )
+    async def export(
+        month: Annotated[str, Query(description="月份 YYYY-MM", examples=["2026-06"])],
+    ) -> Response:
+        period = monthly.parse_or_http(month)
+        report = await monthly.report(period)
+        async with sessions() as session:
+            rows = await cases_active_in(session, period, timezone)
+            facts = await case_facts(
+                session,
+                period,
+                timezone,
+                monthly.calendar(),
+                policy=monthly.policy,
+                now=monthly.now(),
+            )
+        overdue = frozenset(fact.number for fact in facts if fact.overdue)
+        days = {fact.number: fact.working_days_to_close for fact in facts}
+
+        def render() -> bytes:
+            buffer = io.BytesIO()
+            build_workbook(report, rows, overdue, days, timezone).save(buffer)
+            return buffer.getvalue()
+
+        content = await asyncio.to_thread(render)
+        return Response(
+            content,
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="tiaojie-{period.key}.xlsx"'},
+        )
+
+    return router
+
+
+def _text_search(q: str) -> Any:
+    return or_(
+        Case.number.contains(q.upper(), autoescape=True),
+        Case.merchant_name.contains(q, autoescape=True),
+        Case.reporter_name.contains(q, autoescape=True),
+        Case.raw_text.contains(q, autoescape=True),
+    )
+
+
+def _page(query: Select[tuple[Case]], page: int, page_size: int) -> Select[tuple[Case]]:
+    return (
+        query.order_by(Case.received_at.desc(), Case.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+
+
+def _clean_aliases(aliases: list[str]) -> list[str]:
+    seen: list[str] = []
+    for alias in aliases:
+        alias = alias.strip()[:200]
+        if alias and alias not in seen:
+            seen.append(alias)
+    return seen
+
+
+async def _merchant_or_404(session: AsyncSession, merchant_id: int) -> Merchant:
+    merchant = await session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise HTTPException(status_code=404, detail=f"没有编号为 {merchant_id} 的商家")
+    return merchant
+
+
+async def _ensure_name_free(session: AsyncSession, name: str) -> None:
+    if not name:
+        raise HTTPException(status_code=422, detail="商家名称不能为空")
+    taken = await session.scalar(select(Merchant.id).where(Merchant.name == name))
+    if taken is not None:
+        raise HTTPException(status_code=409, detail=f"已有同名商家「{name}」（编号 {taken}）")
