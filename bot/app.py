@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 from handlers import HandlerConfig, Services
 from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
 from handlers.erasure import erase_expired
-from handlers.monthly_summary import SUMMARY_DAY, SUMMARY_TIME, post_monthly_summaries
+from handlers.exports import build_workbook
+from handlers.monthly_summary import post_monthly_summaries
 from handlers.rate_limit import SenderRateLimiter
 from mediation.clock import Clock, SystemClock
 from mediation.deadlines import DeadlinePolicy
@@ -28,6 +29,9 @@ from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Merchant
 from web import create_app
+from web.admin_api import API_DESCRIPTION, admin_router
+from web.board import board_router
+from web.monthly import MonthlyData
 
 from .dispatcher import MessageDispatcher
 from .gateway import ChatGateway
@@ -70,6 +74,7 @@ class BotApp:
             ),
             duplicate_window=timedelta(days=settings.duplicate_window_days),
             data_dir=settings.data_dir,
+            summary_show_merchants=settings.summary_show_merchants,
         )
         self.services = Services(
             parser=self.parser,
@@ -136,9 +141,9 @@ class BotApp:
         self.scheduler.add_job(
             self.post_monthly_summaries,
             "cron",
-            day=SUMMARY_DAY,
-            hour=SUMMARY_TIME.hour,
-            minute=SUMMARY_TIME.minute,
+            day=self.settings.summary_day,
+            hour=self.settings.summary_time.hour,
+            minute=self.settings.summary_time.minute,
             id="monthly-summary",
         )
         await self.post_monthly_summaries()  # catch up if the bot was down at that time
@@ -205,8 +210,8 @@ class BotApp:
             config=self.handler_config,
             calendar=self.services.calendar,
             charts_dir=self.settings.data_dir / "media",
-            publish_day=SUMMARY_DAY,
-            publish_time=SUMMARY_TIME,
+            publish_day=self.settings.summary_day,
+            publish_time=self.settings.summary_time,
         )
         if posted:
             self.sender.wake()
@@ -235,7 +240,19 @@ class BotApp:
             finally:
                 await self.stop()
 
-        routers = []
+        monthly = MonthlyData(
+            self.sessions,
+            clock=self.clock,
+            timezone=self.timezone,
+            calendar=lambda: self.services.calendar,
+            policy=self.handler_config.deadline_policy,
+        )
+        routers = [
+            admin_router(
+                monthly, build_workbook=build_workbook, on_merchants_changed=self.reload_merchants
+            ),
+            board_router(monthly, show_merchants=self.handler_config.summary_show_merchants),
+        ]
         expose_sandbox = self.sandbox is not None and self.settings.sandbox_api_enabled
         if expose_sandbox and self.sandbox is not None:
             routers.append(sandbox_router(self.sandbox))
@@ -245,4 +262,5 @@ class BotApp:
             routers=routers,
             sandbox_page=expose_sandbox,
             bot_identity=(self.settings.bot_id, self.settings.bot_name),
+            description=API_DESCRIPTION,
         )
