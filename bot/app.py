@@ -112,6 +112,7 @@ class BotApp:
                 token=self.settings.wechaty_puppet_service_token,
                 endpoint=self.settings.wechaty_puppet_service_endpoint,
                 data_dir=self.settings.data_dir,
+                greeting=self.settings.greeting,
             )
         self.sandbox = SandboxGateway(
             self.sessions,

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     room_messages_per_minute: int = 20
     sqlite_busy_timeout_ms: int = 5000
 
+    greeting: str = (
+        "欢迎加入信息共享工作群！消费投诉请写明商家、金额、诉求和消费者电话，"
+        "机器人会自动登记并跟进；发送 /help 查看可用指令。"
+    )
+
     wechaty_puppet_service_token: str = Field(default="", alias="WECHATY_PUPPET_SERVICE_TOKEN")
     wechaty_puppet_service_endpoint: str = Field(
         default="", alias="WECHATY_PUPPET_SERVICE_ENDPOINT"
