@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
@@ -43,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = Settings()
+    # matplotlib keeps a font cache; keep it in the data directory like everything else
+    os.environ.setdefault("MPLCONFIGDIR", str(settings.data_dir / "cache" / "matplotlib"))
     if args.command == "token":
         return asyncio.run(token_command(settings, args))
     if args.command == "run":
