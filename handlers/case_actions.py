@@ -17,8 +17,10 @@ from mediation.cases import Actor, CaseStatus, EventKind
 from mediation.deadlines import CaseDeadlines, CaseTimes, DeadlinePolicy, case_deadlines
 from mediation.lifecycle import CaseAction, transition
 from mediation.workdays import WorkingCalendar
-from storage import cases, outbox
+from storage import cases
 from storage.models import Case, CaseEvent, Member
+
+from .context import HandlerContext
 
 EVENT_FOR_ACTION: dict[CaseAction, EventKind] = {
     CaseAction.ACCEPT: EventKind.ACCEPTED,
@@ -102,42 +104,28 @@ async def merchant_member_ids(session: AsyncSession, merchant_id: int | None) ->
 
 
 async def accept_and_notify(
-    session: AsyncSession,
-    case: Case,
-    *,
-    now: datetime,
-    actor: Actor,
-    actor_id: str | None,
-    merchant_ids: Sequence[str],
-    calendar: WorkingCalendar,
-    policy: DeadlinePolicy,
-    tz: ZoneInfo,
-    cause_inbox_id: int | None = None,
+    ctx: HandlerContext, case: Case, *, actor: Actor, merchant_ids: Sequence[str]
 ) -> None:
     """Accept the case and @-mention the bound merchant with the facts and the deadline."""
-    apply_action(session, case, CaseAction.ACCEPT, actor, now=now, actor_id=actor_id)
-    reply_by = deadlines_of(case, calendar, policy, tz).first_answer_by
+    now = ctx.now
+    actor_id = ctx.sender.id if actor is Actor.STAFF else None
+    apply_action(ctx.session, case, CaseAction.ACCEPT, actor, now=now, actor_id=actor_id)
+    reply_by = deadlines_of(
+        case, ctx.calendar, ctx.config.deadline_policy, ctx.config.timezone
+    ).first_answer_by
     assert reply_by is not None  # an accepted case always has a first-answer target
-    text = templates.merchant_notice(
-        case.number, case.masked_text, tuple(case.demands), case.amount, reply_by
-    )
     cases.record_event(
-        session,
+        ctx.session,
         case,
         EventKind.NOTIFIED,
         actor=Actor.SYSTEM,
         at=now,
         data={"merchant_ids": list(merchant_ids), "reply_by": reply_by.isoformat()},
     )
-    await outbox.enqueue(
-        session,
-        room_id=case.room_id,
-        text=text,
-        now=now,
-        mention_ids=list(merchant_ids),
-        cause_inbox_id=cause_inbox_id,
-        case_id=case.id,
+    text = templates.merchant_notice(
+        case.number, case.masked_text, tuple(case.demands), case.amount, reply_by
     )
+    await ctx.reply(text, mention_ids=list(merchant_ids), case_id=case.id)
 
 
 async def done_deadline_keys(session: AsyncSession, case_id: int) -> frozenset[str]:

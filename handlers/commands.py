@@ -170,18 +170,7 @@ async def cmd_accept(ctx: HandlerContext, call: CommandCall) -> None:
             case_id=case.id,
         )
         return
-    await accept_and_notify(
-        ctx.session,
-        case,
-        now=ctx.now,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        merchant_ids=merchant_ids,
-        calendar=ctx.calendar,
-        policy=ctx.config.deadline_policy,
-        tz=ctx.config.timezone,
-        cause_inbox_id=ctx.message.id,
-    )
+    await accept_and_notify(ctx, case, actor=Actor.STAFF, merchant_ids=merchant_ids)
 
 
 async def cmd_refuse(ctx: HandlerContext, call: CommandCall) -> None:
@@ -342,18 +331,7 @@ async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None
         if any(item in case.missing for item in ("merchant", "facts", "demand")):
             continue
         case.merchant_id = merchant.id
-        await accept_and_notify(
-            ctx.session,
-            case,
-            now=ctx.now,
-            actor=Actor.SYSTEM,
-            actor_id=None,
-            merchant_ids=merchant_ids,
-            calendar=ctx.calendar,
-            policy=ctx.config.deadline_policy,
-            tz=ctx.config.timezone,
-            cause_inbox_id=ctx.message.id,
-        )
+        await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
 
 
 CALENDAR_KINDS = {"上班": True, "工作日": True, "补班": True, "放假": False, "休息": False}

@@ -107,18 +107,7 @@ async def reply_and_move_on(ctx: HandlerContext, case: Case, text: str) -> None:
         return
     await ctx.reply(text, case_id=case.id)
     if ready:
-        await accept_and_notify(
-            ctx.session,
-            case,
-            now=ctx.now,
-            actor=Actor.SYSTEM,
-            actor_id=None,
-            merchant_ids=merchant_ids,
-            calendar=ctx.calendar,
-            policy=ctx.config.deadline_policy,
-            tz=ctx.config.timezone,
-            cause_inbox_id=ctx.message.id,
-        )
+        await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
 
 
 async def incomplete_case_of_sender(ctx: HandlerContext) -> Case | None:
