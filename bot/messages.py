@@ -25,4 +25,5 @@ class OutgoingMessage:
     mention_ids: tuple[str, ...] = ()
     image_path: str | None = None
     outbox_id: int | None = None
+    outbox_ids: tuple[int, ...] = ()  # every queued reply merged into this message
     extra: dict[str, str] = field(default_factory=dict)

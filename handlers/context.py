@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser
+from mediation.privacy import mask_text
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
 from storage import outbox
@@ -76,11 +77,15 @@ class HandlerContext:
         room_id: str | None = None,
         image_path: str | None = None,
     ) -> None:
-        """Queue a reply in this transaction: it is sent only if the change commits."""
+        """Queue a reply in this transaction: it is sent only if the change commits.
+
+        The text is masked here, whatever built it: a phone number someone typed into a
+        command argument or a display name must not come back out in the group.
+        """
         await outbox.enqueue(
             self.session,
             room_id=room_id or self.message.room_id,
-            text=text,
+            text=mask_text(text),
             now=self.now,
             mention_ids=mention_ids,
             image_path=image_path,

@@ -33,7 +33,7 @@ _ID_CARD = re.compile(
     rf"(?<![0-9A-Za-z])[1-8](?:{_SEP}\d){{14}}(?![0-9A-Za-z])"
 )
 # Mobile numbers, optionally +86 / 0086.
-_MOBILE = re.compile(rf"(?<!\d)(?:(?:\+|00)86{_SEP})?(1{_SEP}[3-9](?:{_SEP}\d){{9}})(?!\d)")
+_MOBILE = re.compile(rf"(?<!\d)(?:(?:\+|00)?86{_SEP})?(1{_SEP}[3-9](?:{_SEP}\d){{9}})(?!\d)")
 # Landlines with an area code: 0 and 9 to 11 more digits, the area code maybe in brackets.
 _LANDLINE = re.compile(rf"(?<!\d)[(（]?0(?:{_SEP}[)）]?{_SEP}\d){{9,11}}(?!\d)")
 # A local landline without area code, recognised only right after a phone word.
@@ -44,7 +44,7 @@ _LOCAL_LANDLINE = re.compile(
 # Every pattern above needs at least seven digits close together; most messages have none.
 _SEVEN_DIGITS = re.compile(rf"\d(?:{_SEP}\d){{6}}")
 _NON_DIGIT = re.compile(r"\D")
-_FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+_FULL_WIDTH_ALNUM = re.compile("[\uff0b\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,44 @@ class MaskResult:
     id_numbers: tuple[str, ...]
 
 
+# Characters outside the Latin, CJK and full-width blocks: looked at one by one, so that
+# every format character or combining mark (U+034F, U+180E, U+FE0F, tags…) is dropped.
+_UNUSUAL = re.compile("[^\x00-\u02ff\u3000-\u9fff\uff00-\uffef]")
+_DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc", "Cs"})
+# Digits written another way: any Unicode decimal digit that is not ASCII, and the
+# superscript, subscript, circled and dingbat digits people paste from phones.
+_EXOTIC_DIGIT = (
+    "(?:(?![0-9])\\d|[\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089"
+    "\u2460-\u2468\u24ea\u2474-\u247c\u2488-\u2490\u24f5-\u24fd\u24ff"
+    "\u2776-\u277e\u2780-\u2788\u278a-\u2792])"
+)
+# Only runs of two or more digits are converted: a lone ① in a list stays as written.
+_EXOTIC_DIGIT_RUN = re.compile(
+    f"(?:[0-9]|{_EXOTIC_DIGIT})*{_EXOTIC_DIGIT}(?:[0-9]|{_EXOTIC_DIGIT})*"
+)
+_ONE_EXOTIC_DIGIT = re.compile(_EXOTIC_DIGIT)
+
+
+def _drop_invisible(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return "" if unicodedata.category(char) in _DROPPED_CATEGORIES else char
+
+
+def _ascii_digits(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if len(run) < 2:
+        return run
+    return _ONE_EXOTIC_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(0), 0)), run)
+
+
 def strip_hidden(text: str) -> str:
     """Remove invisible and control characters; replace lone surrogates (unprintable)."""
     text = _HIDDEN.sub("", text)
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    text = _LONE_SURROGATE.sub("\ufffd", text)
+    if _UNUSUAL.search(text):
+        text = _UNUSUAL.sub(_drop_invisible, text)
+        text = _EXOTIC_DIGIT_RUN.sub(_ascii_digits, text)
+    return text
 
 
 def normalise_digits(text: str) -> str:

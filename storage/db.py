@@ -24,6 +24,14 @@ def create_engine(
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite takes one writer at a time anyway, and waiting
+        # in the pool's queue is first come, first served, where SQLite's own busy handler
+        # lets an unlucky writer starve until "database is locked". Readers queue too; the
+        # bot's reads are short. Other processes (the CLI, a backup) still meet the busy
+        # timeout.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 120)
         engine = create_async_engine(
             url, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs
         )

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -26,6 +27,16 @@ def create_app(
     description: str = "",
 ) -> FastAPI:
     app = FastAPI(title="tiaojie 调解助手", description=description, lifespan=lifespan)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        """Say what is wrong without echoing the input: it may be huge, hold personal data,
+        or not even be encodable (a lone surrogate), which would turn a 422 into a 500."""
+        problems = [
+            {"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg"))}
+            for problem in error.errors()
+        ]
+        return JSONResponse({"detail": problems}, status_code=422)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

@@ -41,6 +41,16 @@ class SandboxFaults:
         return False
 
 
+def transcript_id(message: OutgoingMessage) -> str:
+    """The same queued reply(s) always get the same id, so a resend after a crash shows
+    once; a merged message is named after every reply in it, so merging after a crash
+    cannot hide replies behind one that was already shown."""
+    ids = message.outbox_ids or ((message.outbox_id,) if message.outbox_id else ())
+    if not ids:
+        return uuid.uuid4().hex
+    return "bot-" + "-".join(str(outbox_id) for outbox_id in ids)
+
+
 class SandboxGateway:
     name = "sandbox"
 
@@ -104,7 +114,7 @@ class SandboxGateway:
     async def send(self, message: OutgoingMessage) -> str | None:
         if self.faults.should_refuse():
             raise GatewayUnavailable("sandbox refuses sends (fault switch)")
-        message_id = f"bot-{message.outbox_id}" if message.outbox_id else uuid.uuid4().hex
+        message_id = transcript_id(message)
         image_url = MEDIA_URL_PREFIX + Path(message.image_path).name if message.image_path else None
         await self._append(
             message.room_id,
