@@ -2,7 +2,8 @@
 
 A reply is marked sent only after the platform took it. A crash between the two can send
 it once more on restart (at-least-once); the sandbox keys its transcript by outbox id so a
-resend there shows once.
+resend there shows once. Before sending, a sender claims the rows (`storage.outbox.claim`),
+so that two processes on one database never both send the same reply.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ POLL_SECONDS = 1.0
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_MAX = timedelta(minutes=5)
 MAX_BATCH = 20
+CLAIM_LEASE = timedelta(minutes=2)  # a claimed reply is another sender's again after this
 
 
 def backoff_after(attempts: int) -> timedelta:
@@ -60,7 +62,17 @@ class OutboxSender:
         self._wake.set()
 
     async def start(self) -> None:
+        if self._only_sender():
+            async with self._sessions.begin() as session:
+                await outbox.release_claims(session, self._clock.now())
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    def _only_sender(self) -> bool:
+        """SQLite is served by one process: replies it held when it stopped were never sent
+        (or are resent at least once, as before) and need not wait out their lease. On
+        PostgreSQL another process may be sending them right now."""
+        bind = self._sessions.kw.get("bind")
+        return bind is not None and bind.dialect.name == "sqlite"
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -109,6 +121,8 @@ class OutboxSender:
             waiting = [r for r in rows[position:] if r.next_attempt_at <= now]
             if len(waiting) > budget and row.image_path is None:
                 batch = list(takewhile(lambda r: r.image_path is None, waiting))[:MAX_BATCH]
+            if not await self._claim(batch, now):
+                break  # another sender holds these (or sent them): it keeps the room's order
             try:
                 platform_id = await self._gateway.send(merge(batch))
             except Exception as error:
@@ -121,6 +135,17 @@ class OutboxSender:
             delivered += len(batch)
             position += len(batch)
         return delivered
+
+    async def _claim(self, batch: list[OutboxMessage], now: datetime) -> bool:
+        """Hold the whole batch for this sender, or none of it."""
+        wanted = {row.id for row in batch}
+        async with self._sessions() as session:
+            taken = await outbox.claim(session, wanted, now, until=now + CLAIM_LEASE)
+            if taken != wanted:
+                await session.rollback()
+                return False
+            await session.commit()
+        return True
 
     async def _record_failure(self, batch: list[OutboxMessage], error: Exception) -> None:
         description = f"{type(error).__name__}: {error}"
@@ -148,6 +173,7 @@ def merge(batch: list[OutboxMessage]) -> OutgoingMessage:
         mention_ids=tuple(mentions),
         image_path=first.image_path if len(batch) == 1 else None,
         outbox_id=first.id,
+        outbox_ids=tuple(row.id for row in batch),
     )
 
 

@@ -94,10 +94,15 @@ async def _take(
     config: HandlerConfig,
     calendar: WorkingCalendar,
 ) -> bool:
-    """Record and announce one action in one transaction; False if it was already taken."""
+    """Record and announce one action in one transaction; False if it was already taken.
+
+    On PostgreSQL the case row is claimed FOR UPDATE SKIP LOCKED: a case another sweep (or a
+    handler) holds this instant is left to it, or to the next sweep. The unique dedupe keys
+    stay the last line of defence, and the only one on SQLite.
+    """
     try:
         async with sessions.begin() as session:
-            case = await session.get(Case, case_id, with_for_update=True)
+            case = await session.get(Case, case_id, with_for_update={"skip_locked": True})
             if case is None or CaseStatus(case.status).is_closed:
                 return False
             if action.key in await done_deadline_keys(session, case_id):

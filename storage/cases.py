@@ -12,22 +12,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation.case_numbers import format_case_number
 
 from .models import Case, CaseCounter, CaseEvent
+from .upsert import insert_ignore
 
 
 async def next_case_number(session: AsyncSession, period: str) -> str:
-    """Allocate the next number in a period inside the caller's transaction."""
+    """Allocate the next number in a period inside the caller's transaction.
+
+    The first case of a period creates its counter; when another process creates it at the
+    same moment, this one takes the next number from that counter instead.
+    """
+    sequence = await _increment(session, period)
+    if sequence is None:
+        values = {"period": period, "last_sequence": 1}
+        created = await insert_ignore(session, CaseCounter, values, returning=CaseCounter.period)
+        sequence = 1 if created is not None else await _increment(session, period)
+    assert sequence is not None
+    return format_case_number(period, sequence)
+
+
+async def _increment(session: AsyncSession, period: str) -> int | None:
     result = await session.execute(
         update(CaseCounter)
         .where(CaseCounter.period == period)
         .values(last_sequence=CaseCounter.last_sequence + 1)
         .returning(CaseCounter.last_sequence)
     )
-    sequence = result.scalar_one_or_none()
-    if sequence is None:
-        session.add(CaseCounter(period=period, last_sequence=1))
-        await session.flush()
-        sequence = 1
-    return format_case_number(period, sequence)
+    return result.scalar_one_or_none()
 
 
 def record_event(

@@ -69,11 +69,23 @@ async def unhandled_ids(session: AsyncSession) -> list[int]:
 
 
 async def claim(session: AsyncSession, inbox_id: int) -> InboxMessage | None:
-    """The message if it still waits to be handled (a handled one is never handled again)."""
-    message = await session.get(InboxMessage, inbox_id)
-    if message is None or message.state != RECEIVED:
-        return None
-    return message
+    """The message, held for this transaction, if it still waits to be handled.
+
+    Several processes may queue the same message (each queues every `received` row on
+    start-up), so checking the state and taking the row must be one step. PostgreSQL: the
+    row is locked FOR UPDATE SKIP LOCKED, and a message another process is handling right
+    now is skipped, not waited for. SQLite: a write to the row opens the transaction and takes
+    the database's one write lock first, so a second process waits for it and then finds the
+    message handled.
+    """
+    waiting = (InboxMessage.id == inbox_id, InboxMessage.state == RECEIVED)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        locked = select(InboxMessage).where(*waiting).with_for_update(skip_locked=True)
+        return await session.scalar(locked)
+    taken = await session.scalars(
+        update(InboxMessage).where(*waiting).values(state=RECEIVED).returning(InboxMessage)
+    )
+    return taken.one_or_none()
 
 
 async def record_failure(

@@ -1,4 +1,8 @@
-"""Rooms and members as the bot first meets them."""
+"""Rooms and members as the bot first meets them.
+
+Two bot processes may meet the same room or member at the same moment, so a first sighting
+is an insert that yields to a concurrent one (ON CONFLICT DO NOTHING), not an error.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation.roles import Role
 
 from .models import Member, Room
+from .upsert import insert_ignore
 
 
 async def ensure_room(session: AsyncSession, room_id: str, now: datetime) -> Room:
     room = await session.get(Room, room_id)
     if room is None:
-        room = Room(id=room_id, name="", first_seen_at=now)
-        session.add(room)
-        await session.flush()
+        values = {"id": room_id, "name": "", "first_seen_at": now}
+        await insert_ignore(session, Room, values, returning=Room.id)
+        room = await session.get(Room, room_id)
+        assert room is not None
     return room
 
 
@@ -31,11 +37,17 @@ async def ensure_member(
     """The member, created on first sight; admins from the settings are always admins."""
     member = await session.get(Member, member_id)
     if member is None:
-        member = Member(
-            id=member_id, display_name=display_name[:200], role=Role.UNKNOWN, first_seen_at=now
-        )
-        session.add(member)
-    elif display_name and member.display_name != display_name:
+        values = {
+            "id": member_id,
+            "display_name": display_name[:200],
+            "role": Role.UNKNOWN,
+            "merchant_id": None,
+            "first_seen_at": now,
+        }
+        await insert_ignore(session, Member, values, returning=Member.id)
+        member = await session.get(Member, member_id)
+        assert member is not None
+    if display_name and member.display_name != display_name:
         member.display_name = display_name[:200]
     if member_id in admins and member.role != Role.ADMIN:
         member.role = Role.ADMIN

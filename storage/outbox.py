@@ -1,7 +1,16 @@
-"""The outbox: replies are written with the change that caused them, then delivered."""
+"""The outbox: replies are written with the change that caused them, then delivered.
+
+Several processes may run a sender over the same table. A sender claims rows before it
+sends them (`claim`): the rows become `sending`, held until a lease runs out, and
+`next_attempt_at` holds the end of the lease. A row another sender holds is therefore simply
+"not due yet": it also holds back the later replies of its room, which keeps each room's
+replies in order. A sender that dies while holding rows leaves them to be claimed again once
+the lease has run out.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -11,6 +20,7 @@ from .models import OutboxMessage
 from .upsert import insert_ignore
 
 PENDING = "pending"
+SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 
@@ -56,11 +66,48 @@ async def due(session: AsyncSession, now: datetime, limit: int = 50) -> list[Out
     """
     rows = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.state == PENDING)
+        .where(OutboxMessage.state.in_([PENDING, SENDING]))
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
     return list(rows)
+
+
+async def claim(
+    session: AsyncSession, outbox_ids: Collection[int], now: datetime, *, until: datetime
+) -> set[int]:
+    """Take the rows that are due for this sender until `until`; return the ids taken.
+
+    Rows another sender holds (a lease not yet run out, or locked this instant), and rows
+    sent or given up on meanwhile, are not taken. PostgreSQL skips rows locked by a
+    concurrent claim instead of waiting for them; SQLite runs one writer at a time.
+    """
+    free = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.id.in_(list(outbox_ids)),
+            OutboxMessage.state.in_([PENDING, SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(free.scalar_subquery()))
+        .values(state=SENDING, next_attempt_at=until)
+        .returning(OutboxMessage.id)
+    )
+    return set(result.scalars())
+
+
+async def release_claims(session: AsyncSession, now: datetime) -> int:
+    """Make every held row pending again (a single process starting: the holder is gone)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == SENDING)
+        .values(state=PENDING, next_attempt_at=now)
+    )
+    return int(result.rowcount or 0)
 
 
 async def mark_sent(
@@ -104,10 +151,15 @@ async def mark_attempt_failed(
 
 
 async def delivery_counts(session: AsyncSession) -> dict[str, int]:
+    """Rows per state; replies being sent this moment count as pending."""
     rows = await session.execute(
         select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
     )
-    return {state: count for state, count in rows.all()}
+    counts: dict[str, int] = {}
+    for state, count in rows.all():
+        key = PENDING if state == SENDING else state
+        counts[key] = counts.get(key, 0) + count
+    return counts
 
 
 async def failed(session: AsyncSession, limit: int = 5) -> list[OutboxMessage]:

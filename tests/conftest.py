@@ -15,6 +15,8 @@ from mediation.clock import ManualClock
 
 from .conversation import Group
 
+pytest_plugins = ("tests.databases",)  # SQLite always; PostgreSQL too when configured
+
 START = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 2026-06-01 09:00 in Shanghai
 
 
