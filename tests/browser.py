@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling home on a closed network.
@@ -36,3 +36,19 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def checked_page(browser: Browser, base_url: str, width: int, height: int) -> Iterator[Page]:
+    """A page in a fresh Chinese-locale context; any script error fails the test."""
+    context = browser.new_context(
+        base_url=base_url, locale="zh-CN", viewport={"width": width, "height": height}
+    )
+    page = context.new_page()
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert script_errors == []

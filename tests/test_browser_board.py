@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 
-from .browser import chromium
+from .browser import checked_page, chromium
 from .month_seed import PHONE, seed_june
 from .server import RunningServer, running_server
 
@@ -58,15 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 @pytest.fixture
 def page(browser: Browser, server: RunningServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    script_errors: list[str] = []
-    page.on("pageerror", lambda error: script_errors.append(str(error)))
-    yield page
-    context.close()
-    assert script_errors == []
+    with checked_page(browser, server.base_url, 1280, 900) as page:
+        yield page
 
 
 def image_width(page: Page, selector: str) -> int:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from .browser import chromium
+from .browser import checked_page, chromium
 from .server import RunningServer, running_server
 
 pytestmark = pytest.mark.browser
@@ -39,15 +39,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 @pytest.fixture
 def page(browser: Browser, server: RunningServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.base_url, locale="zh-CN", viewport={"width": 420, "height": 800}
-    )
-    page = context.new_page()
-    script_errors: list[str] = []
-    page.on("pageerror", lambda error: script_errors.append(str(error)))
-    yield page
-    context.close()
-    assert script_errors == []
+    with checked_page(browser, server.base_url, 420, 800) as page:
+        yield page
 
 
 def transcript(server: RunningServer, room: str) -> list[dict[str, object]]:
