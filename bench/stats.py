@@ -8,22 +8,24 @@ Run from the repository root:
 The cases are generated with bulk inserts (executemany on SQLite, COPY on PostgreSQL) into a
 database migrated with the real Alembic chain, spread evenly over `--months` months that end
 on `NOW` below, and kept between runs: the SQLite file lives in data/bench/ and is reused when
-it already holds the requested number of cases (`--fresh` rebuilds it). Timed, best and
-median of `--rounds`:
+it already holds the requested number of cases (`--fresh` rebuilds it). Each case carries its
+calendar facts (`overdue_at`, `working_days_to_close`) as the bot writes them when a case is
+accepted or closed. The SQLite file gets no `ANALYZE`, as the bot's own database does not;
+PostgreSQL is vacuumed and analysed after the load, as autovacuum would.
+
+Timed, best and median of `--rounds` after a warm-up, each in a session of its own:
 
 - `/stats` (this month, as of NOW): `storage.reports.monthly_report` with `now`, plus the text
   the bot replies with;
 - `/stats 上月 <网格>`: last month for one grid (the LIKE filter on the merchants' grid);
 - the monthly summary of last month: the same report, plus the summary text (the chart is
   timed on its own: it is drawn once a month, not per room);
-- the SQL alone: the three queries the report runs (active this month, received last month,
-  received in the same month last year), fetched without building the report;
-- the same figures as SQL aggregates over the report indexes of migration 0006 (every
-  figure but `overdue`, which needs each case's deadlines), checked against the report; and
-  the average working days to close, the one figure that needs the calendar per case, from
-  the closed cases' two timestamps.
+- each query of the report on its own, this month.
 
-The reference is the target of 100 ms per command; the ratio printed is time / 100 ms.
+Then the report of this month and of last month is checked against the per-case computation
+the report used before migration 0007 (every case loaded and judged with the calendar), and
+the time that took is printed as the "before" figure. The reference is the target of 100 ms
+per command; the ratio printed is time / 100 ms.
 """
 
 from __future__ import annotations
@@ -36,10 +38,9 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -50,19 +51,24 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from mediation import templates  # noqa: E402
 from mediation.cases import CaseStatus  # noqa: E402
 from mediation.deadlines import DeadlinePolicy  # noqa: E402
 from mediation.parsing.categories import GOODS, SERVICES, category_group  # noqa: E402
 from mediation.parsing.problems import PROBLEMS  # noqa: E402
-from mediation.reports import Month  # noqa: E402
+from mediation.reports import (  # noqa: E402
+    CalendarFactsCalculator,
+    Month,
+    MonthlyReport,
+    build_monthly_report,
+)
 from mediation.workdays import WorkingCalendar  # noqa: E402
 from storage import reports  # noqa: E402
 from storage.db import create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
-from storage.models import Case, Merchant  # noqa: E402
+from storage.models import Case  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=TZ).astimezone(UTC)
@@ -75,6 +81,7 @@ GRIDS = [
     for n in range(1, 21)
 ]
 BATCH = 50_000
+FACTS = CalendarFactsCalculator(WorkingCalendar(), DeadlinePolicy(), TZ)
 OPEN_WINDOW = timedelta(days=60)  # only cases this recent may still be open
 CATEGORIES = (*GOODS, *SERVICES)
 
@@ -95,6 +102,8 @@ class GeneratedCase:
     received_at: datetime
     accepted_at: datetime | None
     closed_at: datetime | None
+    overdue_at: datetime | None
+    working_days_to_close: int | None
 
 
 def generate(cases: int, months: int, seed: int = 8) -> Iterator[GeneratedCase]:
@@ -123,6 +132,8 @@ def generate(cases: int, months: int, seed: int = 8) -> Iterator[GeneratedCase]:
             status = CaseStatus.RESOLVED if rng.random() < 0.8 else CaseStatus.FAILED
         amount = Decimal(rng.randrange(20, 20_000))
         resolved = status is CaseStatus.RESOLVED
+        accepted = accepted if accepted is None or accepted <= NOW else None
+        facts = FACTS.facts(received, accepted, closed)  # as the bot writes them
         yield GeneratedCase(
             number=f"CY-{period}-{sequence[period]:06d}",
             room_id=f"room-{merchant % ROOMS}",
@@ -136,8 +147,10 @@ def generate(cases: int, months: int, seed: int = 8) -> Iterator[GeneratedCase]:
             money_returned=amount if resolved else None,
             rating=rng.randint(1, 5) if resolved and rng.random() < 0.6 else None,
             received_at=received,
-            accepted_at=accepted if accepted is None or accepted <= NOW else None,
+            accepted_at=accepted,
             closed_at=closed,
+            overdue_at=facts.overdue_at,
+            working_days_to_close=facts.working_days_to_close,
         )
 
 
@@ -145,7 +158,7 @@ CASE_COLUMNS = (
     "number", "room_id", "reporter_id", "reporter_name", "merchant_id", "merchant_name",
     "raw_text", "masked_text", "amount", "demands", "category", "category_group", "problem",
     "contacts", "missing", "status", "outcome", "money_returned", "rating", "received_at",
-    "accepted_at", "closed_at", "updated_at",
+    "accepted_at", "closed_at", "updated_at", "overdue_at", "working_days_to_close",
 )  # fmt: skip
 
 
@@ -175,6 +188,8 @@ def case_values(case: GeneratedCase, timestamp: Callable[[datetime | None], Any]
         timestamp(case.accepted_at),
         timestamp(case.closed_at),
         timestamp(case.closed_at or case.accepted_at or case.received_at),
+        timestamp(case.overdue_at),
+        case.working_days_to_close,
     )
 
 
@@ -217,8 +232,6 @@ def load_sqlite(path: Path, cases: int, months: int) -> None:
                 connection.executemany(insert, batch)
                 batch.clear()
         connection.executemany(insert, batch)
-        connection.commit()
-        connection.execute("ANALYZE")
         connection.commit()
     finally:
         connection.close()
@@ -271,9 +284,6 @@ async def prepare(url: str, cases: int, months: int, fresh: bool) -> tuple[Async
     async with engine.connect() as connection:
         present = await connection.scalar(select(func.count()).select_from(Case))
     if present == cases and not fresh:
-        if backend == "sqlite":  # migrations may have added indexes since the load
-            async with engine.begin() as connection:
-                await connection.execute(text("ANALYZE"))
         return engine, 0.0
     async with engine.begin() as connection:
         for table in ("case_events", "cases", "members", "merchants", "monthly_summaries", "rooms"):
@@ -343,227 +353,85 @@ async def run(url: str, cases: int, months: int, rounds: int, fresh: bool) -> in
         templates.monthly_summary(report)
         return report.received
 
-    async def sql_only() -> int:
-        async with sessions() as session:
-            return await fetch_report_rows(session, this_month)
-
-    async def aggregates() -> int:
-        async with sessions() as session:
-            figures = await aggregate_figures(session, last_month)
-        return int(figures["received"])  # type: ignore[call-overload]
-
-    async def working_days() -> int:
-        async with sessions() as session:
-            return (await average_working_days(session, last_month, calendar))[1]
-
     timings = [
         await timed("/stats (this month)", rounds, stats_now),
         await timed("/stats 上月 <grid>", rounds, stats_grid),
         await timed("monthly summary (last month, text)", rounds, summary),
-        await timed("  of which SQL: the 3 queries, this month", rounds, sql_only),
-        await timed("SQL aggregates, last month (no overdue)", rounds, aggregates),
-        await timed("avg working days to close, last month", rounds, working_days),
     ]
-    mismatches = await check_aggregates(sessions, last_month, calendar, policy)
+    parts = await time_parts(sessions, this_month, rounds)
+    checks = [
+        await check_against_per_case(sessions, this_month, calendar, policy, NOW),
+        await check_against_per_case(sessions, last_month, calendar, policy, None),
+    ]
     chart_seconds = await draw_chart(sessions, last_month, calendar, policy)
-    plan = await query_plan(engine, this_month)
+    plans = await query_plans(engine, this_month)
     await engine.dispose()
 
-    print_report(url, cases, months, loading, timings, chart_seconds, plan)
-    print(
-        "SQL aggregates agree with storage.reports.monthly_report: "
-        + ("yes" if not mismatches else f"NO: {mismatches}")
-    )
-    return 0
+    print_report(url, cases, months, loading, timings, parts, chart_seconds, plans)
+    for month, seconds, mismatches in checks:
+        verdict = "yes" if not mismatches else f"NO: {', '.join(mismatches)}"
+        print(
+            f"{month.key}: same figures as the per-case computation: {verdict} "
+            f"(per-case, as before 0007: {seconds * 1000:.0f} ms)"
+        )
+    return 0 if not any(mismatches for _, _, mismatches in checks) else 1
 
 
-async def aggregate_figures(session: AsyncSession, month: Month) -> dict[str, object]:
-    """The month's figures (all but `overdue` and the working days) as SQL aggregates."""
-    start, end = month.start_utc(TZ), month.end_utc(TZ)
-    received = (Case.received_at >= start) & (Case.received_at < end)
-    closed = (Case.closed_at >= start) & (Case.closed_at < end)
-    by_category: Counter[str] = Counter()
-    by_problem: Counter[str] = Counter()
-    for category, problem, count in await session.execute(
-        select(Case.category, Case.problem, func.count())
-        .where(received)
-        .group_by(Case.category, Case.problem)
-    ):
-        by_category[category or "未分类"] += count
-        by_problem[problem or "未分类"] += count
-    per_merchant = (
-        select(Case.merchant_id, func.count().label("cases"))
-        .where(received, Case.merchant_id.is_not(None))
-        .group_by(Case.merchant_id)
-        .subquery()
-    )
-    by_name: Counter[str] = Counter()
-    by_grid: Counter[str] = Counter()
-    for name, grid, count in await session.execute(
-        select(Merchant.name, Merchant.grid, per_merchant.c.cases).join(
-            Merchant, Merchant.id == per_merchant.c.merchant_id
-        )
-    ):
-        by_name[name] += count
-        if grid and grid.strip():
-            by_grid[grid] += count
-    for name, count in await session.execute(
-        select(Case.merchant_name, func.count())
-        .where(received, Case.merchant_id.is_(None), Case.merchant_name.is_not(None))
-        .group_by(Case.merchant_name)
-    ):
-        if name.strip():
-            by_name[name] += count
-    outcomes = {
-        row.status: row
-        for row in await session.execute(
-            select(
-                Case.status,
-                func.count().label("cases"),
-                func.sum(Case.money_returned).label("money"),
-                func.sum(Case.rating).label("rating_sum"),
-                func.count(Case.rating).label("rated"),
-            )
-            .where(closed)
-            .group_by(Case.status)
-        )
-    }
-    accepted = await session.scalar(
-        select(func.count()).where(Case.accepted_at >= start, Case.accepted_at < end)
-    )
-    previous, last_year = [
-        await session.scalar(
-            select(func.count()).where(
-                Case.received_at >= other.start_utc(TZ), Case.received_at < other.end_utc(TZ)
-            )
-        )
-        for other in (month.previous(), month.same_month_last_year())
+async def time_parts(sessions: Any, month: Month, rounds: int) -> list[Timing]:
+    """Each query of `monthly_report` on its own (private helpers: a benchmark may look)."""
+    scope = reports.ReportScope(month, TZ, None)
+    queries: list[tuple[str, Callable[[Any], Awaitable[object]]]] = [
+        ("  received by category", lambda s: reports._received_by(s, scope, "category")),
+        ("  received by problem", lambda s: reports._received_by(s, scope, "problem")),
+        ("  received by merchant and grid", lambda s: reports._received_by_merchant(s, scope)),
+        ("  closed: outcomes, days, overdue", lambda s: reports._closed_totals(s, scope, NOW)),
+        ("  open at the end: overdue", lambda s: reports._open_at_end_totals(s, scope, NOW)),
+        ("  accepted, 环比 and 同比 bases", lambda s: reports._other_counts(s, scope)),
+        ("  typical cases", lambda s: reports._typical_candidates(s, scope)),
     ]
-    resolved = outcomes.get(CaseStatus.RESOLVED.value)
-    failed = outcomes.get(CaseStatus.FAILED.value)
-    rating_sum = sum(int(row.rating_sum or 0) for row in outcomes.values())
-    rated = sum(int(row.rated) for row in outcomes.values())
-    return {
-        "received": sum(by_category.values()),
-        "accepted": int(accepted or 0),
-        "closed": sum(int(row.cases) for row in outcomes.values()),
-        "resolved": int(resolved.cases) if resolved else 0,
-        "failed": int(failed.cases) if failed else 0,
-        "money_returned": Decimal(resolved.money or 0) if resolved else Decimal(0),
-        "avg_rating": round(rating_sum / rated, 1) if rated else None,
-        "rated": rated,
-        "by_category": ranked(by_category),
-        "by_problem": ranked(by_problem),
-        "top_merchants": ranked(by_name)[:5],
-        "hot_spots": ranked(by_grid)[:5],
-        "previous_received": int(previous or 0),
-        "last_year_received": int(last_year or 0),
-        "typical_cases": await typical_cases(session, closed),
-    }
+    timings = []
+    for name, query in queries:
+
+        async def work(query: Callable[[Any], Awaitable[object]] = query) -> int:
+            async with sessions() as session:
+                await query(session)
+            return 0
+
+        timings.append(await timed(name, rounds, work))
+    return timings
 
 
-def ranked(counts: Counter[str]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-async def typical_cases(session: AsyncSession, closed: Any) -> list[str]:
-    """The three resolved cases with the most money returned (ties: by number)."""
-    resolved = closed & (Case.status == CaseStatus.RESOLVED.value)
-    money = func.coalesce(Case.money_returned, 0)
-    third = await session.scalar(
-        select(money).where(resolved).order_by(money.desc()).limit(1).offset(2)
-    )
-    floor = select(Case.number, money.label("money")).where(resolved)
-    if third is not None:
-        floor = floor.where(money >= third)
-    rows = (await session.execute(floor)).all()
-    return [row.number for row in sorted(rows, key=lambda r: (-r.money, r.number))[:3]]
-
-
-async def average_working_days(
-    session: AsyncSession, month: Month, calendar: WorkingCalendar
-) -> tuple[float | None, int]:
-    """Mean working days from receipt to closing over the month's closed cases.
-
-    The database groups the cases by (local day received, local day closed), so the
-    calendar is asked once per pair of days, not once per case.
-    """
-    start, end = month.start_utc(TZ), month.end_utc(TZ)
-    received_day, closed_day = (
-        local_day(session, Case.received_at, start),
-        local_day(session, Case.closed_at, start),
-    )
-    rows = (
-        await session.execute(
-            select(received_day, closed_day, func.count())
-            .where(Case.closed_at >= start, Case.closed_at < end)
-            .group_by(received_day, closed_day)
-        )
-    ).all()
-    total = sum(count for _, _, count in rows)
-    days = sum(
-        count * calendar.working_days_between(as_date(received), as_date(closed))
-        for received, closed, count in rows
-    )
-    return (round(days / total, 1) if total else None), total
-
-
-def local_day(session: AsyncSession, column: Any, instant: datetime) -> Any:
-    """The local calendar day of a UTC timestamp column, in the database's own dialect."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        return func.date(func.timezone(TZ.key, column))
-    offset = TZ.utcoffset(instant.replace(tzinfo=None))
-    assert offset is not None
-    return func.date(column, f"{int(offset.total_seconds()):+d} seconds")
-
-
-def as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-async def check_aggregates(
-    sessions: Any, month: Month, calendar: WorkingCalendar, policy: DeadlinePolicy
-) -> list[str]:
-    """The figures on which the aggregates and the report disagree (none, we hope)."""
+async def check_against_per_case(
+    sessions: Any,
+    month: Month,
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    now: datetime | None,
+) -> tuple[Month, float, list[str]]:
+    """(month, seconds the per-case computation took, the figures that differ)."""
     async with sessions() as session:
-        report = await reports.monthly_report(session, month, TZ, calendar, policy=policy)
-        figures = await aggregate_figures(session, month)
-        figures["avg_working_days_to_close"] = (
-            await average_working_days(session, month, calendar)
-        )[0]
-    return [name for name, value in figures.items() if getattr(report, name) != value]
+        report = await reports.monthly_report(session, month, TZ, calendar, policy=policy, now=now)
+        started = time.perf_counter()
+        before = await per_case_report(session, month, calendar, policy, now)
+        seconds = time.perf_counter() - started
+    names = [name for name in MonthlyReport.__dataclass_fields__ if name != "month"]
+    return month, seconds, [n for n in names if getattr(report, n) != getattr(before, n)]
 
 
-async def fetch_report_rows(session: AsyncSession, month: Month) -> int:
-    """The rows `monthly_report` reads, fetched the same way but not turned into a report."""
-    rows = 0
-    for where in (
-        reports.active_in(month, TZ),
-        reports.received_in(month.previous(), TZ),
-        reports.received_in(month.same_month_last_year(), TZ),
-    ):
-        result = await session.execute(
-            select(
-                Case.number,
-                Case.received_at,
-                Case.accepted_at,
-                Case.closed_at,
-                Case.status,
-                Case.category,
-                Case.category_group,
-                Case.problem,
-                func.coalesce(Merchant.name, Case.merchant_name),
-                Case.merchant_id,
-                Merchant.grid,
-                Case.money_returned,
-                Case.rating,
-            )
-            .outerjoin(Merchant, Merchant.id == Case.merchant_id)
-            .where(where)
-            .order_by(Case.received_at, Case.id)
-        )
-        rows += len(result.all())
-    return rows
+async def per_case_report(
+    session: Any,
+    month: Month,
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    now: datetime | None,
+) -> MonthlyReport:
+    """The report as computed before migration 0007: every case loaded and judged."""
+    current = await reports.case_facts(session, month, TZ, calendar, policy=policy, now=now)
+    previous = await reports.received_facts(session, month.previous(), TZ, calendar, policy=policy)
+    last_year = await reports.received_facts(
+        session, month.same_month_last_year(), TZ, calendar, policy=policy
+    )
+    return build_monthly_report(month, current, previous, last_year, tz=TZ)
 
 
 async def draw_chart(
@@ -579,22 +447,29 @@ async def draw_chart(
     return time.perf_counter() - started
 
 
-async def query_plan(engine: AsyncEngine, month: Month) -> list[str]:
-    """How the database answers `active_in` (this month), to show which index it uses."""
-    statement = (
-        select(Case.id)
-        .outerjoin(Merchant, Merchant.id == Case.merchant_id)
-        .where(reports.active_in(month, TZ))
-    )
+async def query_plans(engine: AsyncEngine, month: Month) -> list[str]:
+    """How the database answers the widest of the report's queries (open at the month's
+    end, received per merchant, closed in the month), to show which index each uses."""
+    params = reports.ReportScope(month, TZ, None).with_as_of(NOW)
+    statements = [
+        reports._open_at_end_statement(False),
+        reports._received_by_merchant_statements(False)[0],
+        reports._closed_totals_statement(False),
+    ]
+    lines = []
     async with engine.connect() as connection:
-        compiled = statement.compile(
-            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
-        )
-        if connection.dialect.name == "sqlite":
-            rows = await connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
-            return [str(row[-1]) for row in rows]
-        rows = await connection.execute(text(f"EXPLAIN {compiled}"))
-        return [str(row[0]) for row in rows]
+        for statement in statements:
+            compiled = statement.params(**params).compile(
+                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+            )
+            if connection.dialect.name == "sqlite":
+                rows = await connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+                lines += [str(row[-1]) for row in rows]
+            else:
+                rows = await connection.execute(text(f"EXPLAIN {compiled}"))
+                lines += [str(row[0]) for row in rows]
+            lines.append("")
+    return lines
 
 
 def print_report(
@@ -603,8 +478,9 @@ def print_report(
     months: int,
     loading: float,
     timings: list[Timing],
+    parts: list[Timing],
     chart_seconds: float,
-    plan: list[str],
+    plans: list[str],
 ) -> None:
     backend = make_url(url).get_backend_name()
     print(f"database: {backend} ({make_url(url).render_as_string(hide_password=True)})")
@@ -619,11 +495,19 @@ def print_report(
             f"{timing.name:44} {timing.best_ms:7.1f}ms {timing.median_ms:7.1f}ms "
             f"{timing.median_ms / TARGET_MS:9.2f}x {timing.rows:8d}"
         )
+    print("the queries of /stats (this month), each on its own:")
+    for timing in parts:
+        print(f"{timing.name:44} {timing.best_ms:7.1f}ms {timing.median_ms:7.1f}ms")
     print(f"chart (once a month, not per room): {chart_seconds * 1000:.0f} ms")
-    print("query plan of `active this month`:")
-    for line in plan:
+    print("query plans (open at the month's end; received per merchant; closed in it):")
+    for line in plans:
         print(f"  {line}")
-    print(json.dumps({t.name.strip(): round(t.median_ms, 1) for t in timings}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {t.name.strip(): round(t.median_ms, 1) for t in [*timings, *parts]},
+            ensure_ascii=False,
+        )
+    )
 
 
 def default_url(cases: int) -> str:

@@ -1,18 +1,34 @@
 """Wiring: one process holds the database, the gateway, the inbox worker, the outbox sender,
-the scheduler and the web app, and starts and stops them in that order."""
+the scheduler and the web app, and starts and stops them in that order.
+
+Start-up comes in two steps, so that an operator restarting the bot waits for the database,
+not for jieba. First the schema is checked; then jieba's dictionary starts loading in a thread
+(a second or more) while the gateway connects and messages are accepted: each is committed to
+the inbox, so /healthz can answer and nothing is lost. Once the dictionary is loaded the inbox
+worker starts and handles every message waiting in the inbox in arrival order, those accepted
+while loading included. The scheduler starts last, so no timed job runs before the bot
+handles messages.
+"""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+import storage
 from handlers import HandlerConfig, Services
 from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
 from handlers.erasure import erase_expired
@@ -23,10 +39,8 @@ from mediation.clock import Clock, SystemClock
 from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
 from mediation.workdays import WorkingCalendar
-from scheduler import build_scheduler
 from storage.calendar import load_overrides
 from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade_to_head
 from storage.models import Merchant
 from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
@@ -35,11 +49,20 @@ from web.monthly import MonthlyData
 
 from .dispatcher import MessageDispatcher
 from .gateway import ChatGateway
+from .messages import IncomingMessage
 from .outbox_sender import OutboxSender
 from .sandbox import SandboxGateway, sandbox_router
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 log = logging.getLogger(__name__)
+
+ParserState = Literal["loading", "ready", "failed"]  # "ready": messages are being handled
+MIGRATION_VERSIONS = Path(storage.__file__).with_name("migrations") / "versions"
+_BRANCHING_NAMES = ("branch_labels", "depends_on")
+_REVISION_NAMES = frozenset({"revision", "down_revision", *_BRANCHING_NAMES})
 
 
 class BotApp:
@@ -49,6 +72,7 @@ class BotApp:
         *,
         clock: Clock | None = None,
         gateway: ChatGateway | None = None,
+        parser: ComplaintParser | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -58,7 +82,7 @@ class BotApp:
             settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         self.sessions = create_session_factory(self.engine)
-        self.parser = ComplaintParser(cache_dir=settings.data_dir / "cache")
+        self.parser = parser or ComplaintParser(cache_dir=settings.data_dir / "cache")
         self.handler_config = HandlerConfig(
             bot_id=settings.bot_id,
             bot_name=settings.bot_name,
@@ -91,6 +115,7 @@ class BotApp:
             clock=self.clock,
             max_attempts=settings.outbox_max_attempts,
             room_messages_per_minute=settings.room_messages_per_minute,
+            account_id=settings.bot_id,
         )
         self.dispatcher = MessageDispatcher(
             self.sessions,
@@ -100,8 +125,27 @@ class BotApp:
             on_replies_queued=self.sender.wake,
             on_reload=self.reload_reference_data,
         )
-        self.scheduler = build_scheduler(self.timezone)
+        # Commits messages to the inbox while the parser loads; its worker never starts, the
+        # real dispatcher picks those messages up from the inbox once the parser is ready.
+        self._intake: MessageDispatcher | None = MessageDispatcher(
+            self.sessions, config=self.handler_config, services=self.services, clock=self.clock
+        )
+        self._intake_lock = asyncio.Lock()
+        self._handling = False
+        self.parser_state: ParserState = "loading"
+        self._loading: asyncio.Task[None] | None = None
+        self._report_loading_failure = False
+        self._scheduler: AsyncIOScheduler | None = None
         self._started = False
+
+    @property
+    def scheduler(self) -> AsyncIOScheduler:
+        """Made when first needed: APScheduler's import is not worth waiting for at start."""
+        if self._scheduler is None:
+            from scheduler import build_scheduler
+
+            self._scheduler = build_scheduler(self.timezone)
+        return self._scheduler
 
     def _default_gateway(self) -> ChatGateway:
         if self.settings.resolved_gateway == "wechaty":
@@ -123,14 +167,76 @@ class BotApp:
         )
         return self.sandbox
 
-    async def start(self) -> None:
-        await upgrade_to_head(self.engine)
+    async def start(self, *, wait_until_ready: bool = True) -> None:
+        """Check the schema, then accept messages; load the parser and handle them after.
+
+        With `wait_until_ready` (tests, scripts), return once messages are being handled;
+        without it (`tiaojie run`), return as soon as messages are accepted.
+        """
+        started = time.perf_counter()
+        await ensure_schema_at_head(self.engine)
         await self.reload_merchants()
         await self.reload_calendar()
-        await asyncio.to_thread(self.parser.prepare)
-        await self.gateway.start(self.dispatcher.accept)
-        await self.dispatcher.start()
+        self._report_loading_failure = not wait_until_ready
+        # jieba loads while the gateway connects (a WeChat login takes seconds too)
+        self._loading = asyncio.create_task(self._finish_start(started), name="parser-loading")
+        self._loading.add_done_callback(self._loading_finished)
+        try:
+            await self.gateway.start(self._accept)
+        except BaseException:
+            await self.stop()
+            raise
+        self._started = True
         await self.sender.start()
+        log.info(
+            "tiaojie accepts messages with the %s gateway (%.2f s)",
+            self.gateway.name,
+            time.perf_counter() - started,
+        )
+        if wait_until_ready:
+            await self.until_ready()
+
+    async def until_ready(self) -> None:
+        """Wait until the parser is loaded and messages are handled (raises if that failed)."""
+        if self._loading is None:
+            raise RuntimeError("the bot is not started")
+        await asyncio.shield(self._loading)
+
+    async def _finish_start(self, started: float) -> None:
+        try:
+            await asyncio.to_thread(self.parser.prepare)
+            async with self._intake_lock:  # no message is being accepted while we switch
+                await self.dispatcher.start()  # queues the inbox's backlog, in arrival order
+                self._handling = True
+                self._intake = None
+        except Exception:
+            self.parser_state = "failed"  # /healthz: 503, messages wait in the inbox
+            raise
+        self.parser_state = "ready"  # set with the log line: nothing runs in between
+        log.info("tiaojie handles messages (%.2f s)", time.perf_counter() - started)
+        self._schedule_jobs()
+        try:
+            await self.post_monthly_summaries()  # catch up if the bot was down at that time
+        finally:
+            self.scheduler.start()
+
+    def _loading_finished(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()  # retrieved here, so asyncio never calls it unhandled
+        if error is not None and self._report_loading_failure:
+            log.error("start-up did not finish; messages stay in the inbox", exc_info=error)
+
+    async def _accept(self, message: IncomingMessage) -> bool:
+        """The gateway's sink: commit to the inbox; queue for handling once handling runs."""
+        if self._handling:
+            return await self.dispatcher.accept(message)
+        async with self._intake_lock:
+            target = self.dispatcher if self._handling else self._intake
+            assert target is not None
+            return await target.accept(message)
+
+    def _schedule_jobs(self) -> None:
         if self.settings.sweep_minutes > 0:
             self.scheduler.add_job(
                 self.sweep_deadlines,
@@ -147,22 +253,25 @@ class BotApp:
             minute=self.settings.summary_time.minute,
             id="monthly-summary",
         )
-        await self.post_monthly_summaries()  # catch up if the bot was down at that time
-        self.scheduler.start()
-        self._started = True
-        log.info("tiaojie started with the %s gateway", self.gateway.name)
 
     async def stop(self) -> None:
-        if not self._started:
-            await self.engine.dispose()
-            return
-        self.scheduler.shutdown(wait=False)
-        await self.gateway.stop()
-        await self.dispatcher.stop()
+        """Stop in reverse order; safe at any point of start-up, parser loading included."""
+        loading, self._loading = self._loading, None
+        if loading is not None and not loading.done():
+            loading.cancel()  # a dictionary load in progress finishes in its thread, unused
+            with suppress(asyncio.CancelledError, Exception):
+                await loading
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._started:
+            await self.gateway.stop()
+        await self.dispatcher.stop()  # each of these is a no-op if it never started
         await self.sender.stop()
-        await self.engine.dispose()
+        if self._started:
+            log.info("tiaojie stopped")
         self._started = False
-        log.info("tiaojie stopped")
+        self._handling = False
+        await self.engine.dispose()
 
     async def reload_merchants(self) -> None:
         async with self.sessions() as session:
@@ -220,22 +329,27 @@ class BotApp:
 
     async def settle(self) -> None:
         """Handle everything queued and deliver what is due (tests, scripts)."""
+        await self.until_ready()
         await self.dispatcher.drain()
         await self.sender.deliver_due()
 
-    async def health(self) -> dict[str, bool]:
+    async def health(self) -> dict[str, bool | str]:
+        """Database and gateway up; the parser's state as is (healthy unless "failed")."""
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             database = True
         except Exception:
             database = False
-        return {"database": database, "gateway": self.gateway.ready}
+        return {"database": database, "gateway": self.gateway.ready, "parser": self.parser_state}
 
-    def web_app(self) -> FastAPI:
+    def web_app(self, *, serve_while_loading: bool = False) -> FastAPI:
+        """The web app; its lifespan starts and stops the bot. `serve_while_loading` lets it
+        answer (and accept messages) while the parser loads, as `tiaojie run` does."""
+
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-            await self.start()
+            await self.start(wait_until_ready=not serve_while_loading)
             try:
                 yield
             finally:
@@ -265,3 +379,74 @@ class BotApp:
             bot_identity=(self.settings.bot_id, self.settings.bot_name),
             description=API_DESCRIPTION,
         )
+
+
+async def ensure_schema_at_head(engine: AsyncEngine) -> None:
+    """Run the Alembic chain unless the database is already at its head.
+
+    Importing Alembic and loading its script directory costs about 0.3 s, on every start, to
+    learn that there is nothing to do. So the revision files are read for their head first
+    (a dozen lines of syntax, no imports) and compared with the database's `alembic_version`;
+    whenever either answer is not a plain single revision, Alembic decides, as before.
+    """
+    head = head_revision(MIGRATION_VERSIONS)
+    if head is not None and await database_revisions(engine) == {head}:
+        return
+    from storage.migrate import upgrade_to_head  # imports Alembic
+
+    await upgrade_to_head(engine)
+
+
+def head_revision(versions: Path) -> str | None:
+    """The one head of the revision files' chain; None when that is not certain."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(versions.glob("*.py")):
+        values = _module_constants(path)
+        if values is None or any(values.get(name) is not None for name in _BRANCHING_NAMES):
+            return None  # branches and cross-dependencies: Alembic's own rules apply
+        revision, down = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str) or revision in revisions:
+            return None
+        revisions.add(revision)
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple) and all(isinstance(item, str) for item in down):
+            parents.update(down)
+        elif down is not None:
+            return None
+    heads = revisions - parents
+    if len(heads) != 1 or not parents <= revisions:
+        return None
+    return heads.pop()
+
+
+def _module_constants(path: Path) -> dict[str, object] | None:
+    """Top-level `name = literal` assignments of a revision file; None if it cannot be read."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    values: dict[str, object] = {}
+    for node in tree.body:
+        target = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        if isinstance(target, ast.Name) and target.id in _REVISION_NAMES:
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                return None
+    return values
+
+
+async def database_revisions(engine: AsyncEngine) -> set[str] | None:
+    """The revisions recorded in `alembic_version`; None without that table."""
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            return {str(row[0]) for row in rows}
+    except SQLAlchemyError:
+        return None

@@ -2,22 +2,24 @@
 
 `accept` returns only after the message is committed to the inbox, so anything the platform
 was told "received" survives a crash. A single worker handles stored messages in arrival
-order; each is handled in one transaction with the case changes and replies it causes.
+order, each with the case changes and replies it causes in the same transaction; messages
+that queue up while it works are handled several to a transaction (one claim, one commit).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import Handled, HandlerConfig, Services, handle_message
+from handlers import Handled, HandlerConfig, Services, handle_message, room_needs_recording
 from mediation.clock import Clock
-from storage import inbox
+from storage import inbox, reference
 from storage.models import InboxMessage
 
 from .messages import IncomingMessage
@@ -25,6 +27,8 @@ from .messages import IncomingMessage
 log = logging.getLogger(__name__)
 
 MAX_HANDLING_ATTEMPTS = 3
+MAX_BATCH = 32  # messages handled per transaction when they queue up
+BATCH_SECONDS = 0.05  # and no longer than this, so that accepting a message never waits long
 RETRY_DELAY_SECONDS = 1.0
 MAX_RETRY_DELAY_SECONDS = 30.0
 
@@ -50,7 +54,12 @@ class MessageDispatcher:
         clock: Clock,
         on_replies_queued: Callable[[], None] = lambda: None,
         on_reload: Callable[[frozenset[str]], Awaitable[None]] | None = None,
+        batch_size: int = MAX_BATCH,
+        batch_seconds: float = BATCH_SECONDS,
     ) -> None:
+        self._batch_size = max(batch_size, 1)
+        self.batch_seconds = batch_seconds
+        self._reference_versions: dict[str, int] | None = None
         self._sessions = session_factory
         self._config = config
         self._services = services
@@ -76,6 +85,7 @@ class MessageDispatcher:
                 sent_at=message.sent_at,
                 received_at=self._clock.now(),
                 max_chars=self._config.max_message_chars,
+                account_id=self._config.bot_id,
             )
         if inbox_id is not None:
             self._queue.put_nowait(inbox_id)
@@ -83,6 +93,7 @@ class MessageDispatcher:
 
     async def start(self) -> None:
         """Pick up whatever was accepted but not handled before the last stop or crash."""
+        self._reference_versions = await self._read_reference_versions()  # as loaded
         async with self._sessions() as session:
             for inbox_id in await inbox.unhandled_ids(session):
                 self._queue.put_nowait(inbox_id)
@@ -104,11 +115,72 @@ class MessageDispatcher:
 
     async def _work(self) -> None:
         while True:
-            inbox_id = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                await self.process(inbox_id)
+                await self.catch_up_reference_data()
+                await self.process_batch(batch)
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def catch_up_reference_data(self) -> None:
+        """Reload merchants or the calendar if another process changed them since."""
+        versions = await self._read_reference_versions()
+        if versions is None or self._reference_versions is None or self._on_reload is None:
+            self._reference_versions = self._reference_versions or versions
+            return
+        kinds = reference.changed(self._reference_versions, versions)
+        if kinds:
+            await self._on_reload(kinds)
+        self._reference_versions = versions
+
+    async def _reload(self, kinds: frozenset[str]) -> None:
+        """Reload after this process changed reference data. The versions are read first:
+        a change another process commits after that is caught by the next check."""
+        if self._on_reload is None:
+            return
+        versions = await self._read_reference_versions()
+        await self._on_reload(kinds)
+        if versions is not None:
+            self._reference_versions = versions
+
+    async def _read_reference_versions(self) -> dict[str, int] | None:
+        try:
+            async with self._sessions() as session:
+                return await reference.current(session)
+        except Exception as error:  # the handling that follows meets the same and waits
+            log.warning("reference versions unreadable: %s", type(error).__name__)
+            return None
+
+    async def process_batch(self, inbox_ids: list[int]) -> None:
+        """Handle waiting messages in arrival order, several per transaction.
+
+        A batch shares one claim and one commit. A message that changes reference data
+        (merchants, the calendar) ends its batch, so the next one is read with the change
+        applied. If anything in a batch fails, the batch is rolled back and each of its
+        messages is handled again on its own, so one bad message costs only itself.
+        """
+        remaining = sorted(inbox_ids)
+        while remaining:
+            if len(remaining) == 1:
+                await self.process(remaining[0])
+                return
+            try:
+                done, handled = await self._handle_batch_in_transaction(remaining)
+            except Exception:  # roll back all of it; one at a time finds the culprit
+                for inbox_id in remaining:
+                    await self.process(inbox_id)
+                return
+            for message, result in handled:
+                self._after_commit(message, result)
+                if result.reload:
+                    await self._reload(result.reload)
+            if handled:
+                self._on_replies_queued()
+            remaining = remaining[done:]
+            await asyncio.sleep(0)  # whoever waits for the connection goes first
 
     async def process(self, inbox_id: int) -> None:
         try:
@@ -118,24 +190,60 @@ class MessageDispatcher:
             return
         if handled is None:
             return
-        if handled.reload and self._on_reload is not None:
-            await self._on_reload(handled.reload)
+        message, result = handled
+        self._after_commit(message, result)
+        if result.reload:
+            await self._reload(result.reload)
         self._on_replies_queued()
 
-    async def _handle_in_transaction(self, inbox_id: int) -> Handled | None:
+    def _after_commit(self, message: InboxMessage, result: Handled) -> None:
+        handled_at = message.handled_at or self._clock.now()
+        if room_needs_recording(self._services, message.room_id, handled_at):
+            self._services.known_rooms[message.room_id] = handled_at
+
+    async def _handle_in_transaction(self, inbox_id: int) -> tuple[InboxMessage, Handled] | None:
         async with self._sessions.begin() as session:
             message = await inbox.claim(session, inbox_id)
             if message is None:
                 return None  # handled before (redelivery, or a second worker)
-            now = self._clock.now()
-            handled = await handle_message(
-                session, message, config=self._config, services=self._services, now=now
-            )
-            message.state = inbox.HANDLED
-            message.route = handled.route.value
-            message.handled_at = now
-            message.attempts += 1
-            return handled
+            return message, await self._handle(session, message)
+
+    async def _handle_batch_in_transaction(
+        self, inbox_ids: list[int]
+    ) -> tuple[int, list[tuple[InboxMessage, Handled]]]:
+        """Handle the batch up to the first message that changes reference data, or until
+        the batch has taken `batch_seconds`; return how many of `inbox_ids` were dealt with
+        and what came of the ones handled. The rest stay `received` for the next batch.
+
+        The transaction holds the process's one SQLite connection, so everything else that
+        needs the database (a message being accepted, a page) waits for its commit: the
+        time limit keeps that wait short however long the queue is.
+        """
+        handled: list[tuple[InboxMessage, Handled]] = []
+        started = time.monotonic()
+        async with self._sessions.begin() as session:
+            taken = await inbox.claim_many(session, inbox_ids)
+            claimed = {message.id: message for message in taken}
+            for position, inbox_id in enumerate(inbox_ids, start=1):
+                message = claimed.get(inbox_id)
+                if message is None:
+                    continue  # handled before (redelivery, or a second worker)
+                result = await self._handle(session, message)
+                handled.append((message, result))
+                if result.reload or time.monotonic() - started >= self.batch_seconds:
+                    return position, handled
+                await asyncio.sleep(0)  # let the loop answer requests that need no database
+        return len(inbox_ids), handled
+
+    async def _handle(self, session: AsyncSession, message: InboxMessage) -> Handled:
+        now = self._clock.now()
+        result = await handle_message(
+            session, message, config=self._config, services=self._services, now=now
+        )
+        inbox.mark_handled(message, result.route.value, now)
+        if result.reload:
+            await reference.bump(session, result.reload)  # the other processes reload too
+        return result
 
     async def _record_failure(self, inbox_id: int, error: Exception) -> None:
         """Keep the message for another attempt. A database that is locked or unreachable is

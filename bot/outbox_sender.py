@@ -48,7 +48,9 @@ class OutboxSender:
         clock: Clock,
         max_attempts: int = 8,
         room_messages_per_minute: int = 20,
+        account_id: str | None = None,
     ) -> None:
+        self._account_id = account_id  # send only to the rooms this bot account serves
         self._sessions = session_factory
         self._gateway = gateway
         self._clock = clock
@@ -69,8 +71,9 @@ class OutboxSender:
 
     def _only_sender(self) -> bool:
         """SQLite is served by one process: replies it held when it stopped were never sent
-        (or are resent at least once, as before) and need not wait out their lease. On
-        PostgreSQL another process may be sending them right now."""
+        (or are resent at least once, as before) and need not wait out their lease, and
+        every room is its own. On PostgreSQL another process may be sending them right now,
+        and a room is served by the process whose account is in it."""
         bind = self._sessions.kw.get("bind")
         return bind is not None and bind.dialect.name == "sqlite"
 
@@ -99,52 +102,78 @@ class OutboxSender:
     async def _deliver_due(self) -> int:
         now = self._clock.now()
         async with self._sessions() as session:
-            pending = await outbox.due(session, now, limit=500)
-        by_room: dict[str, list[OutboxMessage]] = {}
+            account_id = None if self._only_sender() else self._account_id
+            pending = await outbox.due(session, now, limit=500, account_id=account_id)
+        queues: dict[str, deque[OutboxMessage]] = {}
         for row in pending:
-            by_room.setdefault(row.room_id, []).append(row)
+            queues.setdefault(row.room_id, deque()).append(row)
         delivered = 0
-        for rows in by_room.values():
-            delivered += await self._deliver_room(rows, now)
+        while queues:
+            batches = {}
+            for room_id, rows in queues.items():
+                batch = self._next_batch(rows, now)
+                if batch:
+                    batches[room_id] = batch
+            claimed = await self._claim(batches, now)
+            for room_id in list(queues):
+                if room_id not in claimed:
+                    del queues[room_id]  # nothing due, or another sender keeps the room's order
+            for room_id, batch in claimed.items():
+                if not await self._send(batch):
+                    del queues[room_id]  # later replies of this room wait behind this one
+                    continue
+                delivered += len(batch)
+                for _ in batch:
+                    queues[room_id].popleft()
+                if not queues[room_id]:
+                    del queues[room_id]
         return delivered
 
-    async def _deliver_room(self, rows: list[OutboxMessage], now: datetime) -> int:
-        """Send one room's replies in order; stop at the first that is not due or fails."""
-        delivered = 0
-        position = 0
-        while position < len(rows):
-            row = rows[position]
-            budget = self._pacer.remaining(row.room_id)
-            if row.next_attempt_at > now or not self._gateway.ready or budget <= 0:
-                break  # later replies of this room wait behind this one
-            batch = [row]
-            waiting = [r for r in rows[position:] if r.next_attempt_at <= now]
-            if len(waiting) > budget and row.image_path is None:
-                batch = list(takewhile(lambda r: r.image_path is None, waiting))[:MAX_BATCH]
-            if not await self._claim(batch, now):
-                break  # another sender holds these (or sent them): it keeps the room's order
-            try:
-                platform_id = await self._gateway.send(merge(batch))
-            except Exception as error:
-                await self._record_failure(batch, error)
-                break
-            self._pacer.record(row.room_id)
-            async with self._sessions.begin() as session:
-                for sent in batch:
-                    await outbox.mark_sent(session, sent.id, self._clock.now(), platform_id)
-            delivered += len(batch)
-            position += len(batch)
-        return delivered
+    def _next_batch(self, rows: deque[OutboxMessage], now: datetime) -> list[OutboxMessage]:
+        """The room's next message to send: its first waiting reply, or several merged into
+        one when more are waiting than the room's pacing allows. Empty when the first is
+        not due, the gateway is down, or the room has had its share this minute."""
+        first = rows[0]
+        budget = self._pacer.remaining(first.room_id)
+        if first.next_attempt_at > now or not self._gateway.ready or budget <= 0:
+            return []
+        waiting = [row for row in rows if row.next_attempt_at <= now]
+        if len(waiting) > budget and first.image_path is None:
+            return list(takewhile(lambda row: row.image_path is None, waiting))[:MAX_BATCH]
+        return [first]
 
-    async def _claim(self, batch: list[OutboxMessage], now: datetime) -> bool:
-        """Hold the whole batch for this sender, or none of it."""
-        wanted = {row.id for row in batch}
-        async with self._sessions() as session:
+    async def _claim(
+        self, batches: dict[str, list[OutboxMessage]], now: datetime
+    ) -> dict[str, list[OutboxMessage]]:
+        """Hold every room's batch for this sender in one transaction; a room gets its whole
+        batch or none of it (a row another sender holds keeps the rest of its room back)."""
+        if not batches:
+            return {}
+        wanted = {row.id for batch in batches.values() for row in batch}
+        async with self._sessions.begin() as session:
             taken = await outbox.claim(session, wanted, now, until=now + CLAIM_LEASE)
-            if taken != wanted:
-                await session.rollback()
-                return False
-            await session.commit()
+            claimed = {
+                room_id: batch
+                for room_id, batch in batches.items()
+                if all(row.id in taken for row in batch)
+            }
+            partly = taken - {row.id for batch in claimed.values() for row in batch}
+            if partly:
+                await outbox.release(session, partly, now)
+        return claimed
+
+    async def _send(self, batch: list[OutboxMessage]) -> bool:
+        """Send one claimed batch and mark it sent; False (and the failure recorded) when
+        the gateway did not take it."""
+        try:
+            platform_id = await self._gateway.send(merge(batch))
+        except Exception as error:
+            await self._record_failure(batch, error)
+            return False
+        self._pacer.record(batch[0].room_id)
+        sent_ids = [row.id for row in batch]
+        async with self._sessions.begin() as session:
+            await outbox.mark_sent(session, sent_ids, self._clock.now(), platform_id)
         return True
 
     async def _record_failure(self, batch: list[OutboxMessage], error: Exception) -> None:

@@ -1,7 +1,7 @@
 """The service layer: one incoming message in, case changes and replies out."""
 
 from .context import HandlerConfig, HandlerContext, Services
-from .pipeline import Handled, handle_message
+from .pipeline import Handled, handle_message, room_needs_recording
 from .router import Route, RouteKind, first_cut
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "Services",
     "first_cut",
     "handle_message",
+    "room_needs_recording",
 ]

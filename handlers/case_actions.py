@@ -1,6 +1,11 @@
 """Changing a case: every status change goes through the life-cycle rules and is recorded
 as a case event in the caller's transaction, so the change and its audit trail commit
-together. Used by message handlers and by the deadline sweep alike."""
+together. Used by message handlers and by the deadline sweep alike.
+
+A change that moves the case's timeline (accepted, closed, reopened) also writes what the
+working-day calendar says about it (`CalendarFacts`: when it went overdue, working days to
+close), so the statistics read them off the row; a caller without the calendar at hand
+leaves them unknown for the deadline sweep to fill in."""
 
 from __future__ import annotations
 
@@ -16,9 +21,11 @@ from mediation import templates
 from mediation.cases import Actor, CaseStatus, EventKind
 from mediation.deadlines import CaseDeadlines, CaseTimes, DeadlinePolicy, case_deadlines
 from mediation.lifecycle import CaseAction, transition
+from mediation.reports import CalendarFactsCalculator
 from mediation.workdays import WorkingCalendar
 from storage import cases
 from storage.models import Case, CaseEvent, Member
+from storage.reports import forget_calendar_facts, store_calendar_facts
 
 from .context import HandlerContext
 
@@ -47,9 +54,15 @@ def apply_action(
     actor_id: str | None = None,
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
+    facts: CalendarFactsCalculator | None = None,
 ) -> CaseStatus:
-    """Move the case (raises IllegalTransition, changing nothing) and record the event."""
+    """Move the case (raises IllegalTransition, changing nothing) and record the event.
+
+    Pass `facts` (see `facts_calculator`) so the case's calendar facts are kept current;
+    without it a change of the timeline marks them unknown.
+    """
     before = CaseStatus(case.status)
+    timeline = (case.accepted_at, case.closed_at)
     after = transition(before, action, actor, case_number=case.number)
     case.status = after
     if action is CaseAction.ACCEPT:
@@ -64,6 +77,11 @@ def apply_action(
     if after.is_closed and not before.is_closed:
         case.closed_at = now
         case.outcome = after.value
+    if (case.accepted_at, case.closed_at) != timeline:
+        if facts is not None:
+            store_calendar_facts(case, facts)
+        else:
+            forget_calendar_facts(case)
     event_data = {"from": before.value, "to": after.value, **(data or {})}
     cases.record_event(
         session,
@@ -76,6 +94,11 @@ def apply_action(
         dedupe_key=dedupe_key,
     )
     return after
+
+
+def facts_calculator(ctx: HandlerContext) -> CalendarFactsCalculator:
+    """The calculator of calendar facts for a handler: its calendar, policy and time zone."""
+    return CalendarFactsCalculator(ctx.calendar, ctx.config.deadline_policy, ctx.config.timezone)
 
 
 def times_of(case: Case, done_keys: frozenset[str] = frozenset()) -> CaseTimes:
@@ -109,7 +132,15 @@ async def accept_and_notify(
     """Accept the case and @-mention the bound merchant with the facts and the deadline."""
     now = ctx.now
     actor_id = ctx.sender.id if actor is Actor.STAFF else None
-    apply_action(ctx.session, case, CaseAction.ACCEPT, actor, now=now, actor_id=actor_id)
+    apply_action(
+        ctx.session,
+        case,
+        CaseAction.ACCEPT,
+        actor,
+        now=now,
+        actor_id=actor_id,
+        facts=facts_calculator(ctx),
+    )
     reply_by = deadlines_of(
         case, ctx.calendar, ctx.config.deadline_policy, ctx.config.timezone
     ).first_answer_by

@@ -23,11 +23,11 @@ from mediation.lifecycle import CaseAction, IllegalTransition
 from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
 from storage import calendar as calendar_store
-from storage import cases, members, outbox
+from storage import cases, members, outbox, reports
 from storage.models import Case, Member, Merchant
 
 from . import staff_commands
-from .case_actions import accept_and_notify, apply_action, merchant_member_ids
+from .case_actions import accept_and_notify, apply_action, facts_calculator, merchant_member_ids
 from .context import HandlerContext
 from .permissions import COMMAND_ROLES, may_run, may_see_case
 
@@ -150,6 +150,7 @@ async def cmd_withdraw(ctx: HandlerContext, call: CommandCall) -> None:
         _actor(ctx, case),
         now=ctx.now,
         actor_id=ctx.sender.id,
+        facts=facts_calculator(ctx),
     )
     await ctx.reply(templates.case_withdrawn(case.number), case_id=case.id)
 
@@ -161,7 +162,13 @@ async def cmd_accept(ctx: HandlerContext, call: CommandCall) -> None:
     merchant_ids = await merchant_member_ids(ctx.session, case.merchant_id)
     if not merchant_ids:
         apply_action(
-            ctx.session, case, CaseAction.ACCEPT, Actor.STAFF, now=ctx.now, actor_id=ctx.sender.id
+            ctx.session,
+            case,
+            CaseAction.ACCEPT,
+            Actor.STAFF,
+            now=ctx.now,
+            actor_id=ctx.sender.id,
+            facts=facts_calculator(ctx),
         )
         await ctx.reply(
             templates.case_accepted(case.number)
@@ -188,6 +195,7 @@ async def cmd_refuse(ctx: HandlerContext, call: CommandCall) -> None:
         now=ctx.now,
         actor_id=ctx.sender.id,
         data={"reason": reason},
+        facts=facts_calculator(ctx),
     )
     await ctx.reply(templates.case_refused(case.number, reason), case_id=case.id)
 
@@ -216,6 +224,7 @@ async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
         now=ctx.now,
         actor_id=ctx.sender.id,
         data={"money_returned": str(amount) if amount is not None else None},
+        facts=facts_calculator(ctx),
     )
     if action is CaseAction.CLOSE_RESOLVED:
         case.money_returned = amount if amount is not None else case.offer_amount
@@ -240,7 +249,13 @@ async def cmd_reopen(ctx: HandlerContext, call: CommandCall) -> None:
     if case is None:
         return
     apply_action(
-        ctx.session, case, CaseAction.REOPEN, Actor.STAFF, now=ctx.now, actor_id=ctx.sender.id
+        ctx.session,
+        case,
+        CaseAction.REOPEN,
+        Actor.STAFF,
+        now=ctx.now,
+        actor_id=ctx.sender.id,
+        facts=facts_calculator(ctx),
     )
     await ctx.reply(templates.case_reopened(case.number), case_id=case.id)
 
@@ -359,6 +374,9 @@ async def cmd_calendar(ctx: HandlerContext, call: CommandCall) -> None:
     is_working = CALENDAR_KINDS[call.args[1]]
     note = " ".join(call.args[2:])[:200]
     await calendar_store.set_override(ctx.session, day, is_working, note)
+    await reports.refresh_calendar_facts_around(
+        ctx.session, day, ctx.config.deadline_policy, ctx.config.timezone
+    )
     ctx.reload.add("calendar")
     await ctx.reply(templates.calendar_override_set(day, is_working))
 

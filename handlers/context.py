@@ -40,6 +40,8 @@ class Services:
     parser: ComplaintParser
     calendar: WorkingCalendar
     rate_limiter: SenderRateLimiter = field(default_factory=lambda: SenderRateLimiter(0))
+    # rooms whose row (and serving account) this process committed, and when
+    known_rooms: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass

@@ -5,6 +5,11 @@ from its timestamps and the events already recorded. Every action is recorded as
 event with a dedupe key that is unique per case, in the same transaction as its message,
 so a sweep that runs twice, in two processes, or again after a crash half-way, still sends
 each reminder exactly once.
+
+Each run first brings the cases' calendar facts up to date
+(`storage.reports.refresh_calendar_facts`): it fills them in for cases fresh from intake
+or closed by a staff command, and moves open cases' deadlines after a change of the
+calendar or of the deadline settings.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,10 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation import templates
 from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind
-from mediation.deadlines import CaseDeadlines, DeadlineAction, DeadlineKind, due_actions
+from mediation.deadlines import (
+    CaseDeadlines,
+    DeadlineAction,
+    DeadlineKind,
+    DeadlinePolicy,
+    due_actions,
+)
 from mediation.lifecycle import CaseAction
+from mediation.reports import CalendarFactsCalculator
 from mediation.workdays import WorkingCalendar
-from storage import cases, outbox
+from storage import cases, outbox, reports
 from storage.models import Case, Room
 
 from .case_actions import (
@@ -36,6 +50,13 @@ from .case_actions import (
 from .context import HandlerConfig
 
 log = logging.getLogger(__name__)
+
+# The calendars (each reload of the overrides makes a new one) whose settings the open
+# cases' facts were last brought up to date with, in this process: they cannot change
+# until the calendar or the settings do, so later sweeps fill in only the unknown ones.
+_OPEN_CASES_REFRESHED: WeakKeyDictionary[WorkingCalendar, tuple[DeadlinePolicy, ZoneInfo]] = (
+    WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,12 @@ async def sweep_deadlines(
     calendar: WorkingCalendar,
     after_action: Callable[[DeadlineAction], None] = lambda action: None,
 ) -> SweepResult:
+    facts = CalendarFactsCalculator(calendar, config.deadline_policy, config.timezone)
+    basis = (config.deadline_policy, config.timezone)
+    open_cases = _OPEN_CASES_REFRESHED.get(calendar) != basis
+    async with sessions.begin() as session:
+        await reports.refresh_calendar_facts(session, facts, open_cases=open_cases)
+    _OPEN_CASES_REFRESHED[calendar] = basis
     async with sessions() as session:
         case_ids = list(
             await session.scalars(
@@ -108,7 +135,7 @@ async def _take(
             if action.key in await done_deadline_keys(session, case_id):
                 return False
             deadlines = deadlines_of(case, calendar, config.deadline_policy, config.timezone)
-            await _record(session, case, action, deadlines, now, config)
+            await _record(session, case, action, deadlines, now, config, calendar)
             await session.flush()  # a concurrent sweep's event fails the unique key here
     except IntegrityError:
         log.info("case %s: %s already taken by another sweep", case_id, action.key)
@@ -123,6 +150,7 @@ async def _record(
     deadlines: CaseDeadlines,
     now: datetime,
     config: HandlerConfig,
+    calendar: WorkingCalendar,
 ) -> None:
     merchants = await merchant_member_ids(session, case.merchant_id)
     staff = [case.assignee_id] if case.assignee_id else sorted(config.admins)
@@ -137,6 +165,7 @@ async def _record(
             now=now,
             data=data,
             dedupe_key=action.key,
+            facts=CalendarFactsCalculator(calendar, config.deadline_policy, config.timezone),
         )
         text = templates.mediation_terminated(
             case.number,

@@ -5,6 +5,9 @@ It is a staff-only document: the case sheet carries the reporter's name, the raw
 numbers and the complaint as written, which is why it is only ever sent to a staff member
 directly and never posted into a group. The figures sheet is the same `MonthlyReport` the
 chat, the board and the summary show, so the meeting sees the numbers everyone else saw.
+
+openpyxl (with the numpy it pulls in) takes about 0.4 s to import, so it is imported when a
+workbook is built, not when the bot starts.
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
 from mediation.cases import CaseStatus
 from mediation.reports import MonthlyReport
 from storage.models import Case
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CASE_SHEET = "案件"
 STATS_SHEET = "统计"
@@ -59,6 +63,8 @@ def build_workbook(
     tz: ZoneInfo,
 ) -> Workbook:
     """Cases active in the month (with their registry grid) and the month's figures."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -147,6 +153,8 @@ def save_workbook(workbook: Workbook, directory: Path, month_key: str) -> Path:
 
 
 def _header(sheet: Worksheet, names: list[str]) -> None:
+    from openpyxl.styles import Font
+
     sheet.append(names)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)

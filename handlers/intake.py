@@ -11,6 +11,8 @@ the reporter in the group is the consumer's channel.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -166,11 +168,40 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
     return True
 
 
+class ComplaintFacts(Protocol):
+    """What duplicate detection compares: a stored case, or just those columns of it."""
+
+    @property
+    def masked_text(self) -> str: ...
+    @property
+    def contacts(self) -> list[str]: ...
+    @property
+    def amount(self) -> Decimal | None: ...
+    @property
+    def merchant_id(self) -> int | None: ...
+    @property
+    def merchant_name(self) -> str | None: ...
+    @property
+    def reporter_id(self) -> str: ...
+
+
 async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | None:
-    """An open case in this room, recent enough, about the same complaint."""
+    """An open case in this room, recent enough, about the same complaint.
+
+    A busy room has many open cases: only the compared columns are read for each, and the
+    whole case only for the one that matches.
+    """
     since: datetime = ctx.now - ctx.config.duplicate_window
-    candidates = await ctx.session.scalars(
-        select(Case)
+    candidates = await ctx.session.execute(
+        select(
+            Case.id,
+            Case.masked_text,
+            Case.contacts,
+            Case.amount,
+            Case.merchant_id,
+            Case.merchant_name,
+            Case.reporter_id,
+        )
         .where(
             Case.room_id == ctx.message.room_id,
             Case.status.in_([s.value for s in OPEN_STATUSES]),
@@ -179,13 +210,13 @@ async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | N
         .order_by(Case.id.desc())
         .limit(200)
     )
-    for case in candidates:
-        if is_same_complaint(case, parsed, ctx.message.sender_id):
-            return case
+    for candidate in candidates:
+        if is_same_complaint(candidate, parsed, ctx.message.sender_id):
+            return await ctx.session.get(Case, candidate.id)
     return None
 
 
-def is_same_complaint(case: Case, parsed: ParsedMessage, reporter_id: str) -> bool:
+def is_same_complaint(case: ComplaintFacts, parsed: ParsedMessage, reporter_id: str) -> bool:
     """The same consumer's complaint again: near-identical text, or the same merchant with
     the same consumer phone, or the same merchant, reporter and amount. Different phone
     numbers or different amounts mean different complaints, however alike the words.

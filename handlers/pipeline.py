@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,8 @@ from .intake import complete_details, handle_complaint, incomplete_case_of_sende
 from .rate_limit import Verdict
 from .router import RouteKind, first_cut
 from .thread import handle_thread_reply
+
+ROOM_RECORD_INTERVAL = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ async def handle_message(
     route = first_cut(message.text, message.sender_id, bot_id=config.bot_id, parser=services.parser)
     if route.kind is RouteKind.OWN_MESSAGE:
         return Handled(route.kind)
-    await members.ensure_room(session, message.room_id, now)
+    if room_needs_recording(services, message.room_id, now):
+        await members.ensure_room(session, message.room_id, now, message.account_id)
     sender = await members.ensure_member(
         session, message.sender_id, message.sender_name, now, config.admins
     )
@@ -53,6 +56,13 @@ async def handle_message(
             return Handled(RouteKind.RATE_LIMITED)
     kind = await _dispatch(ctx, route.kind, route.parsed)
     return Handled(kind, frozenset(ctx.reload))
+
+
+def room_needs_recording(services: Services, room_id: str, now: datetime) -> bool:
+    """Whether to write the room and its serving account again: on its first message in
+    this process, then now and then, in case another account served it meanwhile."""
+    recorded = services.known_rooms.get(room_id)
+    return recorded is None or now - recorded >= ROOM_RECORD_INTERVAL
 
 
 async def _dispatch(

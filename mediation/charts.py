@@ -7,6 +7,10 @@ fonts-noto-cjk installs it), registering the well-known font files with matplotl
 font cache predates them; with none on the machine, `NoChineseFont` says what to install
 rather than posting boxes to a group. Drawing uses the Agg canvas directly (no pyplot, no
 global backend switch), so it is safe inside the bot's process.
+
+matplotlib takes over half a second to import and is needed about once a month, so it is
+imported by the functions that draw, not by this module: importing `mediation.charts` (as the
+board and the monthly summary do) costs nothing at start-up.
 """
 
 from __future__ import annotations
@@ -15,10 +19,6 @@ import io
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
@@ -55,6 +55,8 @@ class NoChineseFont(RuntimeError):
 @cache
 def chinese_font_family() -> str:
     """The family name of an installed CJK font, registering known font files if needed."""
+    from matplotlib import font_manager
+
     found = _known_family()
     if found is not None:
         return found
@@ -72,6 +74,8 @@ def chinese_font_family() -> str:
 
 
 def _known_family() -> str | None:
+    from matplotlib import font_manager
+
     names = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((family for family in CJK_FAMILIES if family in names), None)
 
@@ -82,6 +86,10 @@ def category_bar_chart(title: str, bars: Sequence[tuple[str, int]], *, unit: str
     More than `MAX_BARS` labels are folded into 「其他」; an empty list draws a 「暂无数据」
     chart rather than failing, so a quiet month still gets its summary image.
     """
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     font = font_manager.FontProperties(family=[chinese_font_family(), "DejaVu Sans"])
     rows = _fold(bars)
     figure = Figure(figsize=(7.2, max(2.4, 0.45 * len(rows) + 1.4)), dpi=120)

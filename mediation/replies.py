@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-import cn2an
-
 from mediation.case_numbers import CASE_NUMBER_PATTERN
 from mediation.privacy import mask_text
 
@@ -125,6 +123,8 @@ _FULL = re.compile(r"全额|全款|全部退|全退|如数|原价退")
 
 
 def _to_decimal(token: str) -> Decimal | None:
+    import cn2an  # here, not at import: it costs a quarter second of every start-up
+
     try:
         number = token if token[0].isdigit() else str(cn2an.cn2an(token, "smart"))
         value = Decimal(number)

@@ -20,6 +20,8 @@ What each figure counts (`build_monthly_report`):
 - overdue (超期): cases that had missed a handling deadline (`was_overdue`) among the cases
   closed in the month and the cases still open at the end of the month. A case left open
   and overdue for several months is counted in each of them: it is a standing figure.
+  Because a case, once overdue, stays overdue, each case has one instant it became overdue
+  (`CalendarFacts.overdue_at`); the database keeps it, so overdue is a comparison there.
 - avg_working_days_to_close: mean working days (Chinese calendar) from receipt to closing,
   over the cases closed in the month; None when none closed.
 - avg_rating (满意度): mean 1–5 rating over the cases closed in the month that were rated.
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -253,6 +255,149 @@ def build_monthly_report(
     )
 
 
+@dataclass(frozen=True)
+class MonthlyTotals:
+    """A month's figures as the database adds them up; `report_from_totals` ranks and rates.
+
+    The counts follow the module docstring. `by_merchant` must hold at least every name
+    tied with the TOP_N-th largest count; labels may repeat the None / blank spellings
+    that the report folds together. `typical_candidates` holds at least the resolved cases
+    tied with the TYPICAL_CASES-th largest money returned.
+    """
+
+    received: int
+    accepted: int
+    closed: int
+    resolved: int
+    failed: int
+    money_returned: Decimal
+    overdue: int
+    working_days_total: int
+    working_days_cases: int
+    rating_total: int
+    rated: int
+    by_category: Mapping[str | None, int]
+    by_problem: Mapping[str | None, int]
+    by_merchant: Mapping[str | None, int]
+    by_grid: Mapping[str | None, int]
+    previous_received: int
+    last_year_received: int
+    typical_candidates: Sequence[tuple[str, Decimal | None]]
+
+
+def report_from_totals(month: Month, totals: MonthlyTotals) -> MonthlyReport:
+    """The same report `build_monthly_report` computes, from totals instead of cases."""
+    typical = sorted(
+        totals.typical_candidates, key=lambda case: (-(case[1] or Decimal(0)), case[0])
+    )
+    return MonthlyReport(
+        month=month,
+        received=totals.received,
+        accepted=totals.accepted,
+        closed=totals.closed,
+        resolved=totals.resolved,
+        failed=totals.failed,
+        success_rate=_ratio(totals.resolved, totals.resolved + totals.failed),
+        money_returned=totals.money_returned,
+        overdue=totals.overdue,
+        avg_working_days_to_close=_mean_of_total(
+            totals.working_days_total, totals.working_days_cases
+        ),
+        avg_rating=_mean_of_total(totals.rating_total, totals.rated),
+        rated=totals.rated,
+        by_category=_ranked_counts(totals.by_category),
+        by_problem=_ranked_counts(totals.by_problem),
+        top_merchants=_ranked_counts(totals.by_merchant, keep_unknown=False)[:TOP_N],
+        hot_spots=_ranked_counts(totals.by_grid, keep_unknown=False)[:TOP_N],
+        previous_received=totals.previous_received,
+        last_year_received=totals.last_year_received,
+        month_on_month=_change(totals.received, totals.previous_received),
+        year_on_year=_change(totals.received, totals.last_year_received),
+        typical_cases=[number for number, _ in typical[:TYPICAL_CASES]],
+    )
+
+
+@dataclass(frozen=True)
+class CalendarFacts:
+    """What the working-day calendar says about one case, kept on the case row.
+
+    `overdue_at`: the instant the case missed a handling deadline (see `was_overdue`), or
+    None when it met both. A case that is still open has the instant it will miss one if
+    nothing happens first; the next change of the case computes it again. Since missing a
+    deadline is for good, `was_overdue(as_of)` is `overdue_at <= as_of` for every `as_of`.
+
+    `working_days_to_close`: `working_days_to_close`, None while the case is open.
+    """
+
+    overdue_at: datetime | None
+    working_days_to_close: int | None
+
+
+class CalendarFactsCalculator:
+    """`CalendarFacts` of many cases: the calendar is asked once per local day, not per case.
+
+    Holds one calendar and policy; make a new one when either changes.
+    """
+
+    def __init__(self, calendar: WorkingCalendar, policy: DeadlinePolicy, tz: ZoneInfo) -> None:
+        self.calendar = calendar
+        self.policy = policy
+        self.tz = tz
+        self._acceptance_missed: dict[date, datetime] = {}
+        self._settlement_missed: dict[date, datetime] = {}
+        self._working_days: dict[tuple[date, date], int] = {}
+
+    def facts(
+        self, received_at: datetime, accepted_at: datetime | None, closed_at: datetime | None
+    ) -> CalendarFacts:
+        received = _aware(received_at)
+        accepted = _aware(accepted_at) if accepted_at is not None else None
+        closed = _aware(closed_at) if closed_at is not None else None
+        missed: list[datetime] = []
+        acceptance = self._missed_at(self._acceptance_missed, received, self.policy.acceptance_days)
+        decided = accepted or closed
+        if decided is None or decided >= acceptance:
+            missed.append(acceptance)
+        if accepted is not None:
+            settlement = self._missed_at(
+                self._settlement_missed, accepted, self.policy.settlement_days
+            )
+            if closed is None or closed >= settlement:
+                missed.append(settlement)
+        overdue_at = min(missed).astimezone(UTC) if missed else None
+        return CalendarFacts(overdue_at, self._days_to_close(received, closed))
+
+    def _missed_at(self, known: dict[date, datetime], start: datetime, days: int) -> datetime:
+        """When a target of `days` working days after `start` is missed (as `case_deadlines`)."""
+        day = start.astimezone(self.tz).date()
+        missed = known.get(day)
+        if missed is None:
+            missed = known[day] = _end_of_day(self.calendar.add_working_days(day, days), self.tz)
+        return missed
+
+    def _days_to_close(self, received: datetime, closed: datetime | None) -> int | None:
+        if closed is None:
+            return None
+        days = (received.astimezone(self.tz).date(), closed.astimezone(self.tz).date())
+        count = self._working_days.get(days)
+        if count is None:
+            count = self._working_days[days] = self.calendar.working_days_between(*days)
+        return count
+
+
+def calendar_facts(
+    *,
+    received_at: datetime,
+    accepted_at: datetime | None,
+    closed_at: datetime | None,
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    tz: ZoneInfo,
+) -> CalendarFacts:
+    """The `CalendarFacts` of one case."""
+    return CalendarFactsCalculator(calendar, policy, tz).facts(received_at, accepted_at, closed_at)
+
+
 def was_overdue(
     *,
     received_at: datetime,
@@ -326,6 +471,21 @@ def _change(now: int, before: int) -> float | None:
 
 def _mean(values: Sequence[int]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
+
+
+def _mean_of_total(total: int, count: int) -> float | None:
+    return round(total / count, 1) if count else None
+
+
+def _ranked_counts(
+    counts: Mapping[str | None, int], *, keep_unknown: bool = True
+) -> list[tuple[str, int]]:
+    """`_ranked` of labels already counted."""
+    merged: Counter[str] = Counter()
+    for label, count in counts.items():
+        if count and (keep_unknown or (label and label.strip())):
+            merged[label or UNCLASSIFIED] += count
+    return sorted(merged.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _ranked(labels: Iterable[str | None], *, keep_unknown: bool = True) -> list[tuple[str, int]]:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_inline import connector
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -32,13 +34,18 @@ def create_engine(
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 120)
-        engine = create_async_engine(
-            url, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs
-        )
+        if url.database and url.database != ":memory:" and not url.query:
+            # statements on the event loop, waits for locks as asyncio sleeps
+            kwargs.setdefault("async_creator", connector(url.database, busy_timeout_ms))
+            sqlite_busy_timeout_ms = 0
+        else:
+            kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
+            sqlite_busy_timeout_ms = busy_timeout_ms
+        engine = create_async_engine(url, **kwargs)
         event.listen(
             engine.sync_engine,
             "connect",
-            lambda connection, _record: _sqlite_pragmas(connection, busy_timeout_ms),
+            lambda connection, _record: _sqlite_pragmas(connection, sqlite_busy_timeout_ms),
         )
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -37,6 +38,7 @@ async def accept(
     sent_at: datetime,
     received_at: datetime,
     max_chars: int,
+    account_id: str | None = None,
 ) -> int | None:
     """Store a message; return its inbox id, or None when this message id was seen before."""
     stored_text, truncated = fit_text(text, max_chars)
@@ -54,6 +56,7 @@ async def accept(
             "is_direct": is_direct,
             "sent_at": sent_at,
             "received_at": received_at,
+            "account_id": account_id,
             "state": RECEIVED,
             "attempts": 0,
         },
@@ -69,23 +72,38 @@ async def unhandled_ids(session: AsyncSession) -> list[int]:
 
 
 async def claim(session: AsyncSession, inbox_id: int) -> InboxMessage | None:
-    """The message, held for this transaction, if it still waits to be handled.
+    """The message, held for this transaction, if it still waits to be handled."""
+    taken = await claim_many(session, [inbox_id])
+    return taken[0] if taken else None
+
+
+async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[InboxMessage]:
+    """The messages among `inbox_ids` that still wait, held for this transaction, in order.
 
     Several processes may queue the same message (each queues every `received` row on
-    start-up), so checking the state and taking the row must be one step. PostgreSQL: the
-    row is locked FOR UPDATE SKIP LOCKED, and a message another process is handling right
-    now is skipped, not waited for. SQLite: a write to the row opens the transaction and takes
-    the database's one write lock first, so a second process waits for it and then finds the
-    message handled.
+    start-up), so checking the state and taking the rows must be one step. PostgreSQL: the
+    rows are locked FOR UPDATE SKIP LOCKED, and a message another process is handling right
+    now is skipped, not waited for. SQLite: a write to the rows opens the transaction and
+    takes the database's one write lock first, so a second process waits for it and then
+    finds the messages handled.
     """
-    waiting = (InboxMessage.id == inbox_id, InboxMessage.state == RECEIVED)
+    waiting = (InboxMessage.id.in_(list(inbox_ids)), InboxMessage.state == RECEIVED)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         locked = select(InboxMessage).where(*waiting).with_for_update(skip_locked=True)
-        return await session.scalar(locked)
-    taken = await session.scalars(
-        update(InboxMessage).where(*waiting).values(state=RECEIVED).returning(InboxMessage)
-    )
-    return taken.one_or_none()
+        taken = list(await session.scalars(locked))
+    else:
+        rows = await session.scalars(
+            update(InboxMessage).where(*waiting).values(state=RECEIVED).returning(InboxMessage)
+        )
+        taken = list(rows)
+    return sorted(taken, key=lambda message: message.id)
+
+
+def mark_handled(message: InboxMessage, route: str, now: datetime) -> None:
+    message.state = HANDLED
+    message.route = route
+    message.handled_at = now
+    message.attempts += 1
 
 
 async def record_failure(

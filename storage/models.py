@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -31,12 +32,18 @@ class Base(DeclarativeBase):
 
 
 class Room(Base):
-    """A chat group the bot sits in."""
+    """A chat group the bot sits in, and which bot account serves it.
+
+    `account_id` is the bot account (`TIAOJIE_BOT_ID`) that last received a message from the
+    group: with several processes, each with its own WeChat account, only that account can
+    post there, so only its process sends the group's replies. NULL: any process may.
+    """
 
     __tablename__ = "rooms"
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     first_seen_at: Mapped[datetime]
+    account_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class Member(Base):
@@ -71,12 +78,24 @@ class CaseCounter(Base):
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# the partial index of cases whose calendar facts are not worked out yet
+FACTS_UNKNOWN = text("overdue_at IS NULL AND working_days_to_close IS NULL")
+
+
 class Case(Base):
     """One complaint against one merchant. Its history is in `case_events`.
 
-    The report indexes cover the monthly statistics: what was received in a month (and of
-    which category, problem and merchant), what was closed in it (with outcome, money and
-    rating), and what was accepted in it, each answered from the index alone.
+    `overdue_at` and `working_days_to_close` are what the working-day calendar says about
+    the case (`mediation.reports.CalendarFacts`), written whenever its timeline changes, so
+    the statistics never consult the calendar case by case. Both NULL means not worked out
+    yet (a case fresh from intake): a known open case always has an `overdue_at` and a
+    known closed one its working days. The deadline sweep fills the unknown ones in.
+
+    The report indexes cover the monthly statistics: what was received in a month (by
+    category, problem and merchant), what was closed in it (with outcome, money, rating,
+    working days and overdue), what was open at its end, and what was accepted in it, each
+    answered from the index alone. The merchant indexes answer the same for one grid's
+    merchants (`/stats 上月 <网格>`) with a short range per merchant.
     """
 
     __tablename__ = "cases"
@@ -86,17 +105,26 @@ class Case(Base):
             "merchant_id",
         ),
         Index(
-            "ix_cases_closed_report", "closed_at", "status", "money_returned", "rating",
-            "received_at",
+            "ix_cases_closed_report", "closed_at", "overdue_at", "status", "money_returned",
+            "rating", "received_at", "merchant_id", "working_days_to_close", "id",
         ),
-        Index("ix_cases_accepted_at", "accepted_at"),
+        Index("ix_cases_accepted_at", "accepted_at", "merchant_id", "received_at", "closed_at"),
+        Index("ix_cases_merchant_received", "merchant_id", "received_at"),
+        Index("ix_cases_merchant_closed", "merchant_id", "closed_at"),
+        Index("ix_cases_merchant_accepted", "merchant_id", "accepted_at"),
+        Index("ix_cases_category_report", "category", "received_at", "merchant_id"),
+        Index("ix_cases_problem_report", "problem", "received_at", "merchant_id"),
+        Index(
+            "ix_cases_facts_unknown", "overdue_at", "working_days_to_close",
+            sqlite_where=FACTS_UNKNOWN, postgresql_where=FACTS_UNKNOWN,
+        ),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"), index=True)
     reporter_id: Mapped[str] = mapped_column(String(128), index=True)
     reporter_name: Mapped[str] = mapped_column(String(200), default="")
-    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
     merchant_name: Mapped[str | None] = mapped_column(String(200))
     raw_text: Mapped[str] = mapped_column(Text)  # staff-only: may hold personal data
     masked_text: Mapped[str] = mapped_column(Text)
@@ -116,12 +144,14 @@ class Case(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_requested_at: Mapped[datetime | None]
     assignee_id: Mapped[str | None] = mapped_column(String(128))
-    received_at: Mapped[datetime] = mapped_column(index=True)
+    received_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     personal_data_erased_at: Mapped[datetime | None]
     source_message_id: Mapped[str | None] = mapped_column(String(200))
+    overdue_at: Mapped[datetime | None]
+    working_days_to_close: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseEvent(Base):
@@ -168,6 +198,7 @@ class InboxMessage(Base):
     is_direct: Mapped[bool] = mapped_column(default=False)
     sent_at: Mapped[datetime]
     received_at: Mapped[datetime]
+    account_id: Mapped[str | None] = mapped_column(String(128))  # the bot account it came to
     state: Mapped[str] = mapped_column(String(16), default="received")
     route: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -234,3 +265,12 @@ class MonthlySummary(Base):
     room_id: Mapped[str] = mapped_column(String(128))
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM, local time
     posted_at: Mapped[datetime]
+
+
+class ReferenceVersion(Base):
+    """A counter per kind of reference data ("merchants", "calendar"), raised in the
+    transaction that changes it, so that every process notices and reloads its copy."""
+
+    __tablename__ = "reference_versions"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import OutboxMessage
+from .models import OutboxMessage, Room
 from .upsert import insert_ignore
 
 PENDING = "pending"
@@ -58,18 +58,21 @@ async def enqueue(
     )
 
 
-async def due(session: AsyncSession, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+async def due(
+    session: AsyncSession, now: datetime, limit: int = 50, *, account_id: str | None = None
+) -> list[OutboxMessage]:
     """Pending replies in the order they were written, including ones not yet due.
 
     Not-yet-due rows are returned too so that the sender can hold back later replies to
-    the same room and keep each room's messages in order.
+    the same room and keep each room's messages in order. With `account_id`, only the
+    replies for rooms that account serves (or that no account has claimed yet).
     """
-    rows = await session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.state.in_([PENDING, SENDING]))
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
+    statement = select(OutboxMessage).where(OutboxMessage.state.in_([PENDING, SENDING]))
+    if account_id is not None:
+        statement = statement.outerjoin(Room, Room.id == OutboxMessage.room_id).where(
+            or_(Room.account_id.is_(None), Room.account_id == account_id)
+        )
+    rows = await session.scalars(statement.order_by(OutboxMessage.id).limit(limit))
     return list(rows)
 
 
@@ -110,12 +113,24 @@ async def release_claims(session: AsyncSession, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
+async def release(session: AsyncSession, outbox_ids: Collection[int], now: datetime) -> None:
+    """Give claimed rows back unsent, due at once."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(outbox_ids)), OutboxMessage.state == SENDING)
+        .values(state=PENDING, next_attempt_at=now)
+    )
+
+
 async def mark_sent(
-    session: AsyncSession, outbox_id: int, now: datetime, platform_message_id: str | None
+    session: AsyncSession,
+    outbox_ids: Collection[int],
+    now: datetime,
+    platform_message_id: str | None,
 ) -> None:
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id)
+        .where(OutboxMessage.id.in_(list(outbox_ids)))
         .values(
             state=SENT,
             sent_at=now,

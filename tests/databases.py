@@ -47,6 +47,7 @@ BOTH_DATABASES = frozenset(
         "test_flood_control",
         "test_outbox_delivery",
         "test_erasure",
+        "test_dispatcher_batches",
     }
 )
 # Tests in those modules that look inside the SQLite file itself.

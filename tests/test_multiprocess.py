@@ -250,7 +250,7 @@ async def test_two_processes_handle_send_escalate_and_summarise_everything_once(
     logs = [server.log() for server in servers]
     assert codes == [0, 0], logs
     assert set(statuses) == {202}
-    assert all("tiaojie started" in log for log in logs)
+    assert all("tiaojie handles messages" in log for log in logs)
 
     seen = await snapshot(postgres_url)
 

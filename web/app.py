@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -13,7 +13,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 STATIC_DIR = Path(__file__).with_name("static")
 
-HealthCheck = Callable[[], Awaitable[dict[str, bool]]]
+HealthCheck = Callable[[], Awaitable[Mapping[str, bool | str]]]
+"""Each entry is a check that passed or failed (a bool) or a part's state (a string, such as
+"loading"), shown as it is; only a failed check or a "failed" state makes /healthz a 503."""
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
@@ -41,7 +43,7 @@ def create_app(
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
         checks = await health()
-        ok = all(checks.values())
+        ok = all(value not in (False, "failed") for value in checks.values())
         return JSONResponse({"ok": ok, **checks}, status_code=200 if ok else 503)
 
     if sandbox_page:

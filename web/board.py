@@ -17,30 +17,42 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mediation.charts import NoChineseFont, category_bar_chart
 from mediation.reports import Month
 
 from .monthly import MonthError, MonthlyData, public_stats
 
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 REFRESH_SECONDS = 600
 CHART_CACHE_SIZE = 32
 CHART_MAX_AGE_SECONDS = 60
 
-_templates = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR),
-    autoescape=select_autoescape(["html", "htm", "xml"], default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def _templates() -> Environment:
+    """Made on the first page view: jinja2 is not worth importing while the bot starts."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _template(name: str) -> Template:
+    return _templates().get_template(name)
 
 
 @dataclass(frozen=True)
@@ -152,7 +164,7 @@ def _render_board(monthly: MonthlyData, month: Month, stats: dict[str, Any]) -> 
     now = monthly.now()
     previous, following = month.previous(), month.next()
     has_next = following <= monthly.current_month()
-    return _templates.get_template("board.html").render(
+    return _template("board.html").render(
         stats=stats,
         tiles=_tiles(stats),
         period=f"{month.first_day:%Y年%m月%d日} — {month.last_day:%Y年%m月%d日}",
@@ -170,7 +182,7 @@ def _render_board(monthly: MonthlyData, month: Month, stats: dict[str, Any]) -> 
 
 
 def _error_page(error: MonthError) -> HTMLResponse:
-    html = _templates.get_template("board_error.html").render(
+    html = _template("board_error.html").render(
         message=error.message, board_url="/board", refresh_seconds=None
     )
     # a page that does not exist is a 404 to a browser, whatever the reason

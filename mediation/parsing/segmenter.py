@@ -11,6 +11,10 @@ a few characters together) so that one parser's update never splits another's wo
 Segmentation runs without jieba's HMM (its guessing of unknown words). The readers need
 dictionary words (project words, registry names, goods) and treat an unknown shop name as a
 run of tokens anyway, so the HMM pass would cost a quarter of the time for nothing.
+
+jieba itself is imported by `prepare` (which the bot runs in a thread while it already
+accepts messages), not by this module: importing it drags in pkg_resources, a tenth of a
+second that start-up need not wait for.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-
-import jieba
+from typing import TYPE_CHECKING
 
 from .lexicon import load_lexicon
+
+if TYPE_CHECKING:
+    import jieba
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
@@ -34,6 +40,8 @@ _FUNCTION_TAGS = re.compile(r"^(\S+) \d+ (?:p|c|d|u[a-z]?|y|e)$", re.MULTILINE)
 
 
 def _build_tokenizer(cache_dir: Path | None) -> jieba.Tokenizer:
+    import jieba
+
     jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG to stderr
     tokenizer = jieba.Tokenizer()
     if cache_dir is not None:
@@ -79,6 +87,7 @@ class Segmenter:
         self._cache_dir = cache_dir
         self._tokenizer: jieba.Tokenizer | None = None
         self._pending: list[str] = []
+        self._pending_lock = threading.Lock()  # `prepare` may run in a thread meanwhile
 
     @property
     def ready(self) -> bool:
@@ -92,16 +101,19 @@ class Segmenter:
     def prepare(self) -> None:
         if self._tokenizer is None:
             tokenizer = shared_tokenizer(self._cache_dir)
-            add_user_words(tokenizer, self._pending)
-            self._pending.clear()
-            self._tokenizer = tokenizer
+            with self._pending_lock:  # no word added meanwhile may fall between the two
+                add_user_words(tokenizer, self._pending)
+                self._pending.clear()
+                self._tokenizer = tokenizer
 
     def add_words(self, words: Iterable[str]) -> None:
         """Keep these words whole from now on (before `prepare`, they wait for it)."""
-        if self._tokenizer is None:
-            self._pending.extend(words)
-        else:
-            add_user_words(self._tokenizer, words)
+        with self._pending_lock:
+            tokenizer = self._tokenizer
+            if tokenizer is None:
+                self._pending.extend(words)
+                return
+        add_user_words(tokenizer, words)
 
     def cut(self, text: str) -> list[str]:
         """Dictionary-only segmentation (no HMM); tokens join back into `text` exactly."""

@@ -1,0 +1,36 @@
+"""Reference data versions: how a process learns that another changed merchants or the
+calendar. The process that changes them raises the counter in the same transaction; every
+process compares the counters with the ones it loaded before it handles messages."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import ReferenceVersion
+from .upsert import insert_ignore
+
+
+async def current(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(ReferenceVersion.name, ReferenceVersion.version))
+    return {name: version for name, version in rows.all()}
+
+
+async def bump(session: AsyncSession, names: Collection[str]) -> None:
+    """Raise the counters of `names` in the caller's transaction."""
+    for name in sorted(names):
+        await insert_ignore(
+            session, ReferenceVersion, {"name": name, "version": 0}, ReferenceVersion.name
+        )
+        await session.execute(
+            update(ReferenceVersion)
+            .where(ReferenceVersion.name == name)
+            .values(version=ReferenceVersion.version + 1)
+        )
+
+
+def changed(seen: dict[str, int], now: dict[str, int]) -> frozenset[str]:
+    """The kinds whose counter moved since `seen` was read."""
+    return frozenset(name for name, version in now.items() if seen.get(name) != version)

@@ -1,0 +1,143 @@
+"""Messages that queue up are handled several to a transaction, with the same outcome as
+one at a time: one case per complaint, one reply each, a bad message costing only itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from bot import dispatcher as dispatcher_module
+from bot.app import BotApp
+from bot.messages import IncomingMessage
+from storage.models import Case, InboxMessage, Merchant, OutboxMessage
+
+from .conftest import START
+from .conversation import GRID_WORKER, STAFF, Person
+
+COMPLAINTS = [
+    "【投诉】湖西路张记饺子馆多收消费者58元，要求退款，电话13812345678",
+    "【投诉】东湖好又多超市卖过期牛奶，消费者要求退货并赔偿，电话13900001111",
+    "【投诉】湖西路李记面馆外卖少送一份，多收32元，要求退款，电话13711112222",
+]
+CHATTER = "收到，辛苦了"
+
+
+def message(
+    number: int, text: str, sender: Person = GRID_WORKER, room: str = ""
+) -> IncomingMessage:
+    return IncomingMessage(
+        message_id=f"batch-{number}",
+        room_id=room or f"room-{number % 2}",
+        sender_id=sender.id,
+        sender_name=sender.name,
+        text=text,
+        sent_at=START,
+    )
+
+
+async def queue_without_handling(bot: BotApp, messages: list[IncomingMessage]) -> list[int]:
+    """Accept the messages while the worker is stopped, as if it were busy meanwhile. The
+    sender is stopped too: only the handling transactions are counted."""
+    await bot.dispatcher.stop()
+    await bot.sender.stop()
+    for incoming in messages:
+        await bot.dispatcher.accept(incoming)
+    async with bot.sessions() as session:
+        return list(await session.scalars(select(InboxMessage.id).order_by(InboxMessage.id)))
+
+
+def count_commits(bot: BotApp) -> Callable[[], int]:
+    commits = 0
+
+    def counted(_connection: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    event.listen(bot.engine.sync_engine, "commit", counted)
+    return lambda: commits
+
+
+async def scalar(bot: BotApp, statement: Any) -> Any:
+    async with bot.sessions() as session:
+        return await session.scalar(statement)
+
+
+async def test_messages_queued_while_the_worker_was_busy_share_one_transaction(
+    bot: BotApp,
+) -> None:
+    texts = [*COMPLAINTS, CHATTER, CHATTER]
+    ids = await queue_without_handling(bot, [message(n, t) for n, t in enumerate(texts)])
+    bot.dispatcher.batch_seconds = 600  # however slow the machine, all five fit in one batch
+    commits = count_commits(bot)
+
+    await bot.dispatcher.process_batch(ids)
+
+    assert commits() == 1
+    assert await scalar(bot, select(func.count()).select_from(Case)) == 3
+    handled = select(func.count()).select_from(InboxMessage).where(InboxMessage.state == "handled")
+    assert await scalar(bot, handled) == 5
+    case_replies = select(func.count(func.distinct(OutboxMessage.case_id)))  # queued, not sent
+    assert await scalar(bot, case_replies) == 3
+
+
+async def test_a_message_that_fails_costs_only_itself_and_the_rest_are_handled_once(
+    bot: BotApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await queue_without_handling(bot, [message(n, t) for n, t in enumerate(COMPLAINTS)])
+    real_handler = dispatcher_module.handle_message
+
+    async def failing_on_the_second(session: Any, inbox_message: InboxMessage, **kw: Any) -> Any:
+        if inbox_message.message_id == "batch-1":
+            raise RuntimeError("a handler bug")
+        return await real_handler(session, inbox_message, **kw)
+
+    monkeypatch.setattr(dispatcher_module, "handle_message", failing_on_the_second)
+
+    await bot.dispatcher.process_batch(ids)
+
+    assert await scalar(bot, select(func.count()).select_from(Case)) == 2
+    async with bot.sessions() as session:
+        states = dict(
+            (await session.execute(select(InboxMessage.message_id, InboxMessage.state))).all()
+        )
+        failed = await session.scalar(
+            select(InboxMessage).where(InboxMessage.message_id == "batch-1")
+        )
+    assert states == {"batch-0": "handled", "batch-1": "received", "batch-2": "handled"}
+    assert failed is not None and failed.attempts == 1 and "a handler bug" in (failed.error or "")
+    one_reply_per_case = select(func.count()).select_from(OutboxMessage)
+    assert await scalar(bot, one_reply_per_case) == 2
+
+
+async def test_a_registry_change_ends_the_batch_so_the_next_message_is_read_with_it(
+    bot: BotApp,
+) -> None:
+    messages = [  # STAFF is an admin in the settings of these tests
+        message(
+            0, "/merchant add 王家面馆 91310000MA1FL8XQ3K 湖西社区", sender=STAFF, room="room-0"
+        ),
+        message(1, "【投诉】王家面馆多收消费者20元，要求退款，电话13812345678", room="room-0"),
+    ]
+    ids = await queue_without_handling(bot, messages)
+
+    await bot.dispatcher.process_batch(ids)
+
+    # read in the command's transaction, the complaint would not know the new merchant
+    merchant_id = await scalar(bot, select(Merchant.id).where(Merchant.name == "王家面馆"))
+    case = await scalar(bot, select(Case))
+    assert case is not None and merchant_id is not None
+    assert case.merchant_id == merchant_id
+
+
+async def test_a_batch_that_runs_out_of_time_commits_what_it_did_and_goes_on(bot: BotApp) -> None:
+    ids = await queue_without_handling(bot, [message(n, t) for n, t in enumerate(COMPLAINTS)])
+    bot.dispatcher.batch_seconds = 0  # every message is over the limit: one per transaction
+    commits = count_commits(bot)
+
+    await bot.dispatcher.process_batch(ids)
+
+    assert commits() == 3
+    assert await scalar(bot, select(func.count()).select_from(Case)) == 3
