@@ -19,12 +19,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import MIGRATION_VERSIONS, BotApp, ensure_schema_at_head, head_revision
+from bot.app import BotApp
 from bot.settings import Settings
 from mediation.clock import ManualClock
 from mediation.parsing import ComplaintParser
 from storage.db import create_engine
 from storage.models import Case, InboxMessage
+from storage.schema import MIGRATION_VERSIONS, ensure_schema_at_head, head_revision
 
 from .conversation import GRID_WORKER
 from .server import start_server
@@ -254,7 +255,7 @@ def test_restart_on_a_database_at_head_does_not_import_alembic(tmp_path: Path) -
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
     script = (
         "import asyncio, sys\n"
-        "from bot.app import ensure_schema_at_head\n"
+        "from storage.schema import ensure_schema_at_head\n"
         "from storage.db import create_engine\n"
         "async def main():\n"
         f"    engine = create_engine({url!r})\n"
