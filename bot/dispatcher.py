@@ -132,8 +132,8 @@ class MessageDispatcher:
             self._reference_versions = self._reference_versions or versions
             return
         kinds = reference.changed(self._reference_versions, versions)
-        if kinds:
-            await self._on_reload(kinds)
+        if kinds and not await self._reload_safely(kinds):
+            return  # keep the old versions: the next batch tries again
         self._reference_versions = versions
 
     async def _reload(self, kinds: frozenset[str]) -> None:
@@ -142,9 +142,18 @@ class MessageDispatcher:
         if self._on_reload is None:
             return
         versions = await self._read_reference_versions()
-        await self._on_reload(kinds)
-        if versions is not None:
+        if await self._reload_safely(kinds) and versions is not None:
             self._reference_versions = versions
+
+    async def _reload_safely(self, kinds: frozenset[str]) -> bool:
+        """Reload; a failure is logged, never allowed to stop the worker."""
+        assert self._on_reload is not None
+        try:
+            await self._on_reload(kinds)
+        except Exception:
+            log.exception("reloading %s failed; trying again before the next batch", sorted(kinds))
+            return False
+        return True
 
     async def _read_reference_versions(self) -> dict[str, int] | None:
         try:
@@ -174,7 +183,7 @@ class MessageDispatcher:
                     await self.process(inbox_id)
                 return
             for message, result in handled:
-                self._after_commit(message, result)
+                self._after_commit(message)
                 if result.reload:
                     await self._reload(result.reload)
             if handled:
@@ -191,12 +200,12 @@ class MessageDispatcher:
         if handled is None:
             return
         message, result = handled
-        self._after_commit(message, result)
+        self._after_commit(message)
         if result.reload:
             await self._reload(result.reload)
         self._on_replies_queued()
 
-    def _after_commit(self, message: InboxMessage, result: Handled) -> None:
+    def _after_commit(self, message: InboxMessage) -> None:
         handled_at = message.handled_at or self._clock.now()
         if room_needs_recording(self._services, message.room_id, handled_at):
             self._services.known_rooms[message.room_id] = handled_at

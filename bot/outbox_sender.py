@@ -109,7 +109,7 @@ class OutboxSender:
             queues.setdefault(row.room_id, deque()).append(row)
         delivered = 0
         while queues:
-            batches = {}
+            batches: dict[str, list[OutboxMessage]] = {}
             for room_id, rows in queues.items():
                 batch = self._next_batch(rows, now)
                 if batch:
