@@ -96,6 +96,28 @@ def apply_action(
     return after
 
 
+def act(
+    ctx: HandlerContext,
+    case: Case,
+    action: CaseAction,
+    actor: Actor,
+    *,
+    data: dict[str, Any] | None = None,
+) -> CaseStatus:
+    """`apply_action` for a message handler: in its transaction, at its time, by the sender
+    (unless the system acts), with the calendar facts kept current."""
+    return apply_action(
+        ctx.session,
+        case,
+        action,
+        actor,
+        now=ctx.now,
+        actor_id=None if actor is Actor.SYSTEM else ctx.sender.id,
+        data=data,
+        facts=facts_calculator(ctx),
+    )
+
+
 def facts_calculator(ctx: HandlerContext) -> CalendarFactsCalculator:
     """The calculator of calendar facts for a handler: its calendar, policy and time zone."""
     return CalendarFactsCalculator(ctx.calendar, ctx.config.deadline_policy, ctx.config.timezone)
@@ -131,16 +153,7 @@ async def accept_and_notify(
 ) -> None:
     """Accept the case and @-mention the bound merchant with the facts and the deadline."""
     now = ctx.now
-    actor_id = ctx.sender.id if actor is Actor.STAFF else None
-    apply_action(
-        ctx.session,
-        case,
-        CaseAction.ACCEPT,
-        actor,
-        now=now,
-        actor_id=actor_id,
-        facts=facts_calculator(ctx),
-    )
+    act(ctx, case, CaseAction.ACCEPT, actor)
     reply_by = deadlines_of(
         case, ctx.calendar, ctx.config.deadline_policy, ctx.config.timezone
     ).first_answer_by

@@ -27,7 +27,7 @@ from storage import cases, members, outbox, reports
 from storage.models import Case, Member, Merchant
 
 from . import staff_commands
-from .case_actions import accept_and_notify, apply_action, facts_calculator, merchant_member_ids
+from .case_actions import accept_and_notify, act, merchant_member_ids
 from .context import HandlerContext
 from .permissions import COMMAND_ROLES, may_run, may_see_case
 
@@ -143,15 +143,7 @@ async def cmd_withdraw(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case_arg(ctx, call)
     if case is None:
         return
-    apply_action(
-        ctx.session,
-        case,
-        CaseAction.WITHDRAW,
-        _actor(ctx, case),
-        now=ctx.now,
-        actor_id=ctx.sender.id,
-        facts=facts_calculator(ctx),
-    )
+    act(ctx, case, CaseAction.WITHDRAW, _actor(ctx, case))
     await ctx.reply(templates.case_withdrawn(case.number), case_id=case.id)
 
 
@@ -161,15 +153,7 @@ async def cmd_accept(ctx: HandlerContext, call: CommandCall) -> None:
         return
     merchant_ids = await merchant_member_ids(ctx.session, case.merchant_id)
     if not merchant_ids:
-        apply_action(
-            ctx.session,
-            case,
-            CaseAction.ACCEPT,
-            Actor.STAFF,
-            now=ctx.now,
-            actor_id=ctx.sender.id,
-            facts=facts_calculator(ctx),
-        )
+        act(ctx, case, CaseAction.ACCEPT, Actor.STAFF)
         await ctx.reply(
             templates.case_accepted(case.number)
             + "\n"
@@ -187,16 +171,7 @@ async def cmd_refuse(ctx: HandlerContext, call: CommandCall) -> None:
     if case is None:
         return
     reason = " ".join(call.args[1:])[:200]
-    apply_action(
-        ctx.session,
-        case,
-        CaseAction.REFUSE,
-        Actor.STAFF,
-        now=ctx.now,
-        actor_id=ctx.sender.id,
-        data={"reason": reason},
-        facts=facts_calculator(ctx),
-    )
+    act(ctx, case, CaseAction.REFUSE, Actor.STAFF, data={"reason": reason})
     await ctx.reply(templates.case_refused(case.number, reason), case_id=case.id)
 
 
@@ -216,15 +191,12 @@ async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
     if case is None:
         return
     action = CLOSE_OUTCOMES[call.args[1]]
-    apply_action(
-        ctx.session,
+    act(
+        ctx,
         case,
         action,
         Actor.STAFF,
-        now=ctx.now,
-        actor_id=ctx.sender.id,
         data={"money_returned": str(amount) if amount is not None else None},
-        facts=facts_calculator(ctx),
     )
     if action is CaseAction.CLOSE_RESOLVED:
         case.money_returned = amount if amount is not None else case.offer_amount
@@ -248,15 +220,7 @@ async def cmd_reopen(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case_arg(ctx, call)
     if case is None:
         return
-    apply_action(
-        ctx.session,
-        case,
-        CaseAction.REOPEN,
-        Actor.STAFF,
-        now=ctx.now,
-        actor_id=ctx.sender.id,
-        facts=facts_calculator(ctx),
-    )
+    act(ctx, case, CaseAction.REOPEN, Actor.STAFF)
     await ctx.reply(templates.case_reopened(case.number), case_id=case.id)
 
 

@@ -23,7 +23,7 @@ from mediation.roles import Role
 from storage import cases
 from storage.models import Case
 
-from .case_actions import apply_action, facts_calculator, merchant_member_ids
+from .case_actions import act, merchant_member_ids
 from .context import HandlerContext
 from .permissions import may_see_case
 
@@ -222,16 +222,7 @@ async def _apply(
         )
     details["inbox_id"] = ctx.message.id
     try:
-        apply_action(
-            ctx.session,
-            case,
-            action,
-            actor,
-            now=ctx.now,
-            actor_id=ctx.sender.id,
-            data=details,
-            facts=facts_calculator(ctx),
-        )
+        act(ctx, case, action, actor, data=details)
     except IllegalTransition as refusal:
         await ctx.reply(refusal.message, case_id=case.id)
         return False
