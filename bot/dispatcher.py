@@ -11,15 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import Handled, HandlerConfig, Services, handle_message, room_needs_recording
+from handlers import (
+    Handled,
+    HandlerConfig,
+    Services,
+    handle_message,
+    prepare_batch,
+    room_needs_recording,
+)
 from mediation.clock import Clock
 from storage import inbox, reference
+from storage.group_commit import GroupCommit
 from storage.models import InboxMessage
 
 from .messages import IncomingMessage
@@ -69,12 +77,13 @@ class MessageDispatcher:
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._retries: dict[int, asyncio.TimerHandle] = {}
+        self._accepting = GroupCommit(self._store_arrivals)
 
     async def accept(self, message: IncomingMessage) -> bool:
-        """Commit the message to the inbox; queue it unless it was seen before."""
-        async with self._sessions.begin() as session:
-            inbox_id = await inbox.accept(
-                session,
+        """Commit the message to the inbox; queue it unless it was seen before. Messages
+        accepted at the same time share the commit."""
+        inbox_id = await self._accepting.submit(
+            inbox.Arrival(
                 message_id=message.message_id,
                 room_id=message.room_id,
                 sender_id=message.sender_id,
@@ -84,12 +93,18 @@ class MessageDispatcher:
                 is_direct=message.is_direct,
                 sent_at=message.sent_at,
                 received_at=self._clock.now(),
-                max_chars=self._config.max_message_chars,
                 account_id=self._config.bot_id,
             )
+        )
         if inbox_id is not None:
             self._queue.put_nowait(inbox_id)
         return True
+
+    async def _store_arrivals(self, arrivals: Sequence[inbox.Arrival]) -> list[int | None]:
+        async with self._sessions.begin() as session:
+            return await inbox.accept_many(
+                session, arrivals, max_chars=self._config.max_message_chars
+            )
 
     async def start(self) -> None:
         """Pick up whatever was accepted but not handled before the last stop or crash."""
@@ -100,6 +115,7 @@ class MessageDispatcher:
         self._worker = asyncio.create_task(self._work(), name="inbox-worker")
 
     async def stop(self) -> None:
+        await self._accepting.finish()  # messages being accepted are committed, then queued
         for handle in self._retries.values():
             handle.cancel()
         self._retries.clear()
@@ -215,7 +231,9 @@ class MessageDispatcher:
             message = await inbox.claim(session, inbox_id)
             if message is None:
                 return None  # handled before (redelivery, or a second worker)
-            return message, await self._handle(session, message)
+            result = await self._handle(session, message)
+            await inbox.record_handled(session, [(message, result.route.value)], self._clock.now())
+            return message, result
 
     async def _handle_batch_in_transaction(
         self, inbox_ids: list[int]
@@ -232,7 +250,11 @@ class MessageDispatcher:
         started = time.monotonic()
         async with self._sessions.begin() as session:
             taken = await inbox.claim_many(session, inbox_ids)
+            senders = await prepare_batch(
+                session, taken, config=self._config, now=self._clock.now()
+            )
             claimed = {message.id: message for message in taken}
+            done = len(inbox_ids)
             for position, inbox_id in enumerate(inbox_ids, start=1):
                 message = claimed.get(inbox_id)
                 if message is None:
@@ -240,16 +262,19 @@ class MessageDispatcher:
                 result = await self._handle(session, message)
                 handled.append((message, result))
                 if result.reload or time.monotonic() - started >= self.batch_seconds:
-                    return position, handled
+                    done = position
+                    break
                 await asyncio.sleep(0)  # let the loop answer requests that need no database
-        return len(inbox_ids), handled
+            routes = [(message, result.route.value) for message, result in handled]
+            await inbox.record_handled(session, routes, self._clock.now())
+            del senders  # held while the batch was handled (see `prepare_batch`)
+        return done, handled
 
     async def _handle(self, session: AsyncSession, message: InboxMessage) -> Handled:
         now = self._clock.now()
         result = await handle_message(
             session, message, config=self._config, services=self._services, now=now
         )
-        inbox.mark_handled(message, result.route.value, now)
         if result.reload:
             await reference.bump(session, result.reload)  # the other processes reload too
         return result

@@ -17,6 +17,8 @@ class GatewayUnavailable(Exception):
 
 class ChatGateway(Protocol):
     name: str
+    parallel_sends: int
+    """How many rooms' messages may be on their way at once (each room's stay in order)."""
 
     async def start(self, sink: MessageSink) -> None:
         """Connect and begin passing incoming messages to `sink`."""

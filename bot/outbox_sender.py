@@ -118,8 +118,9 @@ class OutboxSender:
             for room_id in list(queues):
                 if room_id not in claimed:
                     del queues[room_id]  # nothing due, or another sender keeps the room's order
+            sent = await self._send(claimed)
             for room_id, batch in claimed.items():
-                if not await self._send(batch):
+                if room_id not in sent:
                     del queues[room_id]  # later replies of this room wait behind this one
                     continue
                 delivered += len(batch)
@@ -162,19 +163,37 @@ class OutboxSender:
                 await outbox.release(session, partly, now)
         return claimed
 
-    async def _send(self, batch: list[OutboxMessage]) -> bool:
-        """Send one claimed batch and mark it sent; False (and the failure recorded) when
-        the gateway did not take it."""
-        try:
-            platform_id = await self._gateway.send(merge(batch))
-        except Exception as error:
+    async def _send(self, claimed: dict[str, list[OutboxMessage]]) -> set[str]:
+        """Send every room's claimed batch (rooms side by side, each room's in its order),
+        mark the delivered ones sent in one transaction, record the failures; return the
+        rooms whose batch the gateway took."""
+        lanes = asyncio.Semaphore(max(self._gateway.parallel_sends, 1))
+
+        async def send(batch: list[OutboxMessage]) -> str | None:
+            async with lanes:
+                return await self._gateway.send(merge(batch))
+
+        outcomes = await asyncio.gather(
+            *(send(batch) for batch in claimed.values()), return_exceptions=True
+        )
+        delivered: list[tuple[list[int], str | None]] = []
+        refused: list[tuple[list[OutboxMessage], Exception]] = []
+        for (room_id, batch), outcome in zip(claimed.items(), outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                refused.append((batch, outcome))
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                self._pacer.record(room_id)
+                delivered.append(([row.id for row in batch], outcome))
+        if delivered:
+            async with self._sessions.begin() as session:
+                await outbox.mark_sent_many(session, delivered, self._clock.now())
+        for batch, error in refused:
             await self._record_failure(batch, error)
-            return False
-        self._pacer.record(batch[0].room_id)
-        sent_ids = [row.id for row in batch]
-        async with self._sessions.begin() as session:
-            await outbox.mark_sent(session, sent_ids, self._clock.now(), platform_id)
-        return True
+        return {batch[0].room_id for batch in claimed.values()} - {
+            batch[0].room_id for batch, _ in refused
+        }
 
     async def _record_failure(self, batch: list[OutboxMessage], error: Exception) -> None:
         description = f"{type(error).__name__}: {error}"

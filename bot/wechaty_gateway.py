@@ -107,6 +107,8 @@ class ConnectionTimings:
 
 class WechatyGateway:
     name = "wechaty"
+    # one account posting into many groups in the same instant looks like spam to WeChat
+    parallel_sends = 4
 
     def __init__(
         self,

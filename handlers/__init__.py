@@ -1,7 +1,7 @@
 """The service layer: one incoming message in, case changes and replies out."""
 
 from .context import HandlerConfig, HandlerContext, Services
-from .pipeline import Handled, handle_message, room_needs_recording
+from .pipeline import Handled, handle_message, prepare_batch, room_needs_recording
 from .router import Route, RouteKind, first_cut
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "Services",
     "first_cut",
     "handle_message",
+    "prepare_batch",
     "room_needs_recording",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation import templates
 from mediation.parsing import ParsedMessage
 from storage import members
-from storage.models import InboxMessage
+from storage.models import InboxMessage, Member
 
 from .commands import handle_command
 from .context import HandlerConfig, HandlerContext, Services
@@ -26,6 +26,15 @@ ROOM_RECORD_INTERVAL = timedelta(minutes=10)
 class Handled:
     route: RouteKind
     reload: frozenset[str] = frozenset()  # "merchants", "calendar"
+
+
+async def prepare_batch(
+    session: AsyncSession, messages: list[InboxMessage], *, config: HandlerConfig, now: datetime
+) -> list[Member]:
+    """Read what every message of a batch needs at once (its sender); keep the result until
+    the batch is handled."""
+    senders = [(m.sender_id, m.sender_name) for m in messages if m.sender_id != config.bot_id]
+    return await members.load_members(session, senders, now)
 
 
 async def handle_message(

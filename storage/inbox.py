@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import InboxMessage
-from .upsert import insert_ignore
 
 RECEIVED = "received"
 HANDLED = "handled"
@@ -25,43 +27,63 @@ def fit_text(text: str, max_chars: int) -> tuple[str, bool]:
     return text[:max_chars] + TRUNCATION_MARKER, True
 
 
-async def accept(
-    session: AsyncSession,
-    *,
-    message_id: str,
-    room_id: str,
-    sender_id: str,
-    sender_name: str,
-    text: str,
-    mention_ids: list[str],
-    is_direct: bool,
-    sent_at: datetime,
-    received_at: datetime,
-    max_chars: int,
-    account_id: str | None = None,
-) -> int | None:
-    """Store a message; return its inbox id, or None when this message id was seen before."""
-    stored_text, truncated = fit_text(text, max_chars)
-    return await insert_ignore(
-        session,
-        InboxMessage,
-        {
-            "message_id": message_id,
-            "room_id": room_id,
-            "sender_id": sender_id,
-            "sender_name": sender_name[:200],
-            "text": stored_text,
-            "truncated": truncated,
-            "mention_ids": mention_ids,
-            "is_direct": is_direct,
-            "sent_at": sent_at,
-            "received_at": received_at,
-            "account_id": account_id,
-            "state": RECEIVED,
-            "attempts": 0,
-        },
-        returning=InboxMessage.id,
-    )
+@dataclass(frozen=True)
+class Arrival:
+    """A message as the platform delivered it, before it is stored."""
+
+    message_id: str
+    room_id: str
+    sender_id: str
+    sender_name: str
+    text: str
+    mention_ids: list[str]
+    is_direct: bool
+    sent_at: datetime
+    received_at: datetime
+    account_id: str | None = None
+
+
+async def accept_many(
+    session: AsyncSession, arrivals: Sequence[Arrival], *, max_chars: int
+) -> list[int | None]:
+    """Store messages in one statement; for each, its inbox id, or None when its message id
+    was seen before (an earlier delivery, or an earlier arrival in the same list)."""
+    if not arrivals:
+        return []
+    rows = []
+    for arrival in arrivals:
+        stored_text, truncated = fit_text(arrival.text, max_chars)
+        rows.append(
+            {
+                "message_id": arrival.message_id,
+                "room_id": arrival.room_id,
+                "sender_id": arrival.sender_id,
+                "sender_name": arrival.sender_name[:200],
+                "text": stored_text,
+                "truncated": truncated,
+                "mention_ids": arrival.mention_ids,
+                "is_direct": arrival.is_direct,
+                "sent_at": arrival.sent_at,
+                "received_at": arrival.received_at,
+                "account_id": arrival.account_id,
+                "state": RECEIVED,
+                "attempts": 0,
+            }
+        )
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    inserted = await session.execute(_insert_new(dialect), rows)
+    new_ids = {message_id: inbox_id for inbox_id, message_id in inserted.all()}
+    results: list[int | None] = []
+    for arrival in arrivals:
+        results.append(new_ids.pop(arrival.message_id, None))  # a repeat gets None
+    return results
+
+
+@cache
+def _insert_new(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = InboxMessage.__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.message_id)
 
 
 async def unhandled_ids(session: AsyncSession) -> list[int]:
@@ -79,6 +101,8 @@ async def claim(session: AsyncSession, inbox_id: int) -> InboxMessage | None:
 
 async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[InboxMessage]:
     """The messages among `inbox_ids` that still wait, held for this transaction, in order.
+    They come back detached from the session: handling reads them, and `record_handled`
+    writes the outcome of a whole batch in one statement.
 
     Several processes may queue the same message (each queues every `received` row on
     start-up), so checking the state and taking the rows must be one step. PostgreSQL: the
@@ -96,14 +120,35 @@ async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[
             update(InboxMessage).where(*waiting).values(state=RECEIVED).returning(InboxMessage)
         )
         taken = list(rows)
+    for message in taken:
+        session.expunge(message)  # read-only from here; `record_handled` writes the outcome
     return sorted(taken, key=lambda message: message.id)
 
 
-def mark_handled(message: InboxMessage, route: str, now: datetime) -> None:
-    message.state = HANDLED
-    message.route = route
-    message.handled_at = now
-    message.attempts += 1
+async def record_handled(
+    session: AsyncSession, handled: Sequence[tuple[InboxMessage, str]], now: datetime
+) -> None:
+    """Mark claimed messages handled, each with its route, in one statement."""
+    if not handled:
+        return
+    table = InboxMessage.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("handled_id"))
+        .values(
+            state=HANDLED,
+            route=bindparam("handled_route"),
+            attempts=table.c.attempts + 1,
+            handled_at=now,
+        )
+    )
+    await session.execute(
+        statement,
+        [{"handled_id": message.id, "handled_route": route} for message, route in handled],
+    )
+    for message, route in handled:
+        message.state, message.route, message.handled_at = HANDLED, route, now
+        message.attempts += 1
 
 
 async def record_failure(

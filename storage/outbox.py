@@ -10,10 +10,10 @@ the lease has run out.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Update, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import OutboxMessage, Room
@@ -122,20 +122,32 @@ async def release(session: AsyncSession, outbox_ids: Collection[int], now: datet
     )
 
 
-async def mark_sent(
+async def mark_sent_many(
     session: AsyncSession,
-    outbox_ids: Collection[int],
+    deliveries: Sequence[tuple[Collection[int], str | None]],
     now: datetime,
-    platform_message_id: str | None,
 ) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(list(outbox_ids)))
+    """Mark delivered replies sent: each delivery is the ids sent as one platform message
+    and that message's platform id."""
+    rows = [
+        {"sent_id": outbox_id, "sent_platform_id": platform_message_id}
+        for outbox_ids, platform_message_id in deliveries
+        for outbox_id in outbox_ids
+    ]
+    if rows:
+        await session.execute(_mark_sent_statement(now), rows)
+
+
+def _mark_sent_statement(now: datetime) -> Update:
+    table = OutboxMessage.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("sent_id"))
         .values(
             state=SENT,
             sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
-            platform_message_id=platform_message_id,
+            attempts=table.c.attempts + 1,
+            platform_message_id=bindparam("sent_platform_id"),
         )
     )
 

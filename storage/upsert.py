@@ -29,8 +29,18 @@ async def insert_ignore(
     return result.scalar_one_or_none()
 
 
+async def insert_ignore_many(
+    session: AsyncSession, model: type[DeclarativeBase], rows: list[dict[str, Any]]
+) -> None:
+    """Insert rows in one statement, skipping those that collide with a unique key."""
+    if rows:
+        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        await session.execute(_statement(dialect, model, None), rows)
+
+
 @cache
-def _statement(dialect: str, model: type[DeclarativeBase], returning: str) -> Insert:
+def _statement(dialect: str, model: type[DeclarativeBase], returning: str | None) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
-    return insert(table).on_conflict_do_nothing().returning(table.c[returning])
+    statement = insert(table).on_conflict_do_nothing()
+    return statement.returning(table.c[returning]) if returning else statement

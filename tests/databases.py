@@ -48,6 +48,7 @@ BOTH_DATABASES = frozenset(
         "test_outbox_delivery",
         "test_erasure",
         "test_dispatcher_batches",
+        "test_group_commit",
     }
 )
 # Tests in those modules that look inside the SQLite file itself.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -73,3 +74,29 @@ async def test_reply_that_keeps_failing_is_marked_failed_and_staff_can_resend_it
     assert any("重新排队" in r for r in replies)
     await bot.sender.deliver_due()
     assert any("CY-202606-0001" in r for r in replies + await group.bot_replies())
+
+
+async def test_a_room_whose_send_is_refused_waits_while_the_other_rooms_get_their_replies(
+    group: Group, http: httpx.AsyncClient, bot: BotApp, clock: ManualClock
+) -> None:
+    assert bot.sandbox is not None
+    other = Group(bot, http, "room-next-door")
+    bot.sandbox.faults.refuse_sends = True
+    await group.say(GRID_WORKER, complaint(1))
+    await other.say(GRID_WORKER, complaint(2))
+
+    bot.sandbox.faults.refuse_sends = False
+    bot.sandbox.faults.refuse_next = 1  # the first of the two sends of the next round
+    clock.advance(timedelta(minutes=10))
+    await bot.sender.deliver_due()
+    shown = [len(await group.bot_replies()), len(await other.bot_replies())]
+    assert sorted(shown) == [0, 1]
+
+    clock.advance(timedelta(minutes=10))
+    await bot.sender.deliver_due()
+    shown[0] += len(await group.bot_replies())
+    shown[1] += len(await other.bot_replies())
+    assert shown == [1, 1]
+    async with bot.sessions() as session:
+        states = list(await session.scalars(select(OutboxMessage.state)))
+    assert states == ["sent", "sent"]

@@ -190,6 +190,7 @@ class RecordingPlatform:
 
     name = "recording"
     ready = True
+    parallel_sends = 4
 
     def __init__(self, sent: list[tuple[str, OutgoingMessage]], sender: str) -> None:
         self._sent = sent

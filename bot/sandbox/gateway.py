@@ -7,6 +7,7 @@ replies appear in the same room transcript. Nothing here is needed when Wechaty 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation.clock import Clock
+from storage.group_commit import GroupCommit
 from storage.models import SandboxMessage
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore_many
 
 from ..gateway import GatewayUnavailable, MessageSink
 from ..messages import IncomingMessage, OutgoingMessage
@@ -53,6 +55,7 @@ def transcript_id(message: OutgoingMessage) -> str:
 
 class SandboxGateway:
     name = "sandbox"
+    parallel_sends = 32
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class SandboxGateway:
         self.media_dir = media_dir
         self.faults = SandboxFaults()
         self._sink: MessageSink | None = None
+        self._transcript: GroupCommit[dict[str, Any], None] = GroupCommit(self._write_transcript)
 
     @property
     def ready(self) -> bool:
@@ -80,6 +84,7 @@ class SandboxGateway:
         self._sink = sink
 
     async def stop(self) -> None:
+        await self._transcript.finish()
         self._sink = None
 
     async def post(
@@ -162,19 +167,22 @@ class SandboxGateway:
         *,
         image_url: str | None = None,
     ) -> None:
+        await self._transcript.submit(
+            {
+                "room_id": room_id,
+                "message_id": message_id,
+                "sender_id": sender_id,
+                "sender_name": sender_name,
+                "text": text,
+                "mention_ids": mention_ids,
+                "image_url": image_url,
+                "at": at,
+            }
+        )
+
+    async def _write_transcript(self, rows: Sequence[dict[str, Any]]) -> list[None]:
+        """Lines posted or sent at the same time share a commit; a line already shown (a
+        resend after a crash) is not shown twice."""
         async with self._sessions.begin() as session:
-            await insert_ignore(
-                session,
-                SandboxMessage,
-                {
-                    "room_id": room_id,
-                    "message_id": message_id,
-                    "sender_id": sender_id,
-                    "sender_name": sender_name,
-                    "text": text,
-                    "mention_ids": mention_ids,
-                    "image_url": image_url,
-                    "at": at,
-                },
-                returning=SandboxMessage.seq,
-            )
+            await insert_ignore_many(session, SandboxMessage, list(rows))
+        return [None] * len(rows)
