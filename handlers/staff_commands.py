@@ -88,7 +88,9 @@ async def cmd_stats(ctx: HandlerContext, call: commands.CommandCall) -> None:
         policy=ctx.config.deadline_policy,
         now=ctx.now,
     )
-    await ctx.reply(templates.stats_report(report, grid))
+    # merchants sit in the group: each sees only its own cases (summary_show_merchants opts in)
+    show_merchants = _in_private_chat(ctx) or ctx.config.summary_show_merchants
+    await ctx.reply(templates.stats_report(report, grid, show_merchants=show_merchants))
 
 
 async def cmd_cases(ctx: HandlerContext, call: commands.CommandCall) -> None:
@@ -185,9 +187,13 @@ async def cmd_export(ctx: HandlerContext, call: commands.CommandCall) -> None:
 
 
 def _private_room_of(ctx: HandlerContext) -> str:
-    if ctx.message.is_direct or ctx.message.room_id.startswith(DIRECT_ROOM_PREFIX):
+    if _in_private_chat(ctx):
         return ctx.message.room_id
     return DIRECT_ROOM_PREFIX + ctx.sender.id
+
+
+def _in_private_chat(ctx: HandlerContext) -> bool:
+    return ctx.message.is_direct or ctx.message.room_id.startswith(DIRECT_ROOM_PREFIX)
 
 
 async def cmd_merchant(ctx: HandlerContext, call: commands.CommandCall) -> None:

@@ -396,8 +396,13 @@ def _average(value: float | None, unit: str) -> str:
     return "—" if value is None else f"{value:.1f}{unit}"
 
 
-def stats_report(report: MonthlyReport, scope: str | None = None) -> str:
+def stats_report(
+    report: MonthlyReport, scope: str | None = None, *, show_merchants: bool = True
+) -> str:
+    """`/stats`. Merchants are named only where `show_merchants` allows: a group has
+    merchants in it, and each of them sees only its own cases."""
     where = f"（{scope}）" if scope else ""
+    merchants = counted(report.top_merchants) if show_merchants else "群内不公布，请私聊本助手查询"
     return "\n".join(
         [
             f"{report.month.label}消费投诉统计{where}",
@@ -412,7 +417,7 @@ def stats_report(report: MonthlyReport, scope: str | None = None) -> str:
             f"同比 {change(report.year_on_year)}（去年同月 {report.last_year_received} 件）",
             f"按类别：{counted(report.by_category)}",
             f"按性质：{counted(report.by_problem)}",
-            f"被投诉较多的商家：{counted(report.top_merchants)}",
+            f"被投诉较多的商家：{merchants}",
             f"热点网格：{counted(report.hot_spots)}",
         ]
     )

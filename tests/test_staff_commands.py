@@ -35,8 +35,9 @@ JUNE_STATS = """2026年6月消费投诉统计
 环比 +133.3%（上月 3 件）；同比 +600.0%（去年同月 1 件）
 按类别：餐饮住宿 3件、美容美发洗浴 2件、未分类 1件、食品 1件
 按性质：价格 2件、质量 2件、合同 1件、售后服务 1件、未分类 1件
-被投诉较多的商家：张记饺子馆 3件、李氏美发 2件、好又多超市 1件
+被投诉较多的商家：群内不公布，请私聊本助手查询
 热点网格：湖西社区 5件、东湖社区 1件"""
+JUNE_MERCHANTS = "被投诉较多的商家：张记饺子馆 3件、李氏美发 2件、好又多超市 1件"
 
 DONGHU_JUNE_STATS = """2026年6月消费投诉统计（东湖社区）
 收到投诉 1 件，受理 1 件，办结 0 件
@@ -47,7 +48,7 @@ DONGHU_JUNE_STATS = """2026年6月消费投诉统计（东湖社区）
 环比 —（上月 0 件）；同比 —（去年同月 0 件）
 按类别：食品 1件
 按性质：质量 1件
-被投诉较多的商家：好又多超市 1件
+被投诉较多的商家：群内不公布，请私聊本助手查询
 热点网格：东湖社区 1件"""
 
 
@@ -76,6 +77,18 @@ async def test_last_month_and_the_chinese_alias_mean_the_same_june(
 
 async def test_stats_for_one_grid_count_only_its_merchants(june: BotApp, group: Group) -> None:
     assert await ask(group, STAFF, "/stats 2026-06 东湖社区") == [DONGHU_JUNE_STATS]
+
+
+async def test_stats_name_the_merchants_only_in_the_private_chat(
+    june: BotApp, group: Group, http: httpx.AsyncClient
+) -> None:
+    private = Group(june, http, STAFF_DM)
+    (in_private,) = await ask(private, STAFF, "/stats 2026-06")
+    assert in_private == JUNE_STATS.replace(
+        "被投诉较多的商家：群内不公布，请私聊本助手查询", JUNE_MERCHANTS
+    )
+    (in_group,) = await ask(group, STAFF, "/stats 2026-06")
+    assert "张记饺子馆" not in in_group and "好又多超市" not in in_group
 
 
 async def test_stats_default_to_this_month_which_has_the_case_after_midnight(
