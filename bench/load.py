@@ -33,6 +33,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
 
 from tests.load_client import (
@@ -125,6 +127,16 @@ def measure(plan: LoadPlan, args: argparse.Namespace) -> LoadReport:
         return asyncio.run(run_load(base_url, plan, database=database))
 
 
+def wait_for_parser(base_url: str, timeout: float = 60.0) -> None:
+    """/healthz answers while jieba still loads (messages wait in the inbox meanwhile)."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=base_url, timeout=2.0) as client:
+        while client.get("/healthz").json().get("parser") != "ready":
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the parser of {base_url} did not load within {timeout:.0f} s")
+            time.sleep(0.1)
+
+
 @contextmanager
 def _bot(args: argparse.Namespace, run_tag: str) -> Iterator[tuple[str, DatabaseView | None]]:
     if args.url:
@@ -134,6 +146,7 @@ def _bot(args: argparse.Namespace, run_tag: str) -> Iterator[tuple[str, Database
     data_dir = parent / run_tag / "data"  # a fresh database for every run
     started = time.monotonic()
     server = start_server(data_dir, env={"TIAOJIE_ROOM_MESSAGES_PER_MINUTE": str(args.room_pace)})
+    wait_for_parser(server.base_url)  # steady state: start-up is bench/startup.py's business
     pace = f"{args.room_pace}/min per room" if args.room_pace > 0 else "off"
     print(
         f"server        {server.base_url} (pid {server.process.pid}, ready in "

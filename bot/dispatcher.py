@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import (
@@ -27,6 +26,7 @@ from handlers import (
 )
 from mediation.clock import Clock
 from storage import inbox, reference
+from storage.db import is_transient, not_transient
 from storage.group_commit import GroupCommit
 from storage.models import InboxMessage
 
@@ -39,13 +39,6 @@ MAX_BATCH = 32  # messages handled per transaction when they queue up
 BATCH_SECONDS = 0.05  # and no longer than this, so that accepting a message never waits long
 RETRY_DELAY_SECONDS = 1.0
 MAX_RETRY_DELAY_SECONDS = 30.0
-
-
-def is_transient(error: BaseException) -> bool:
-    """Errors of the database being busy or away, not of the message: wait, don't give up."""
-    if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def retry_delay(attempts: int) -> float:
@@ -77,7 +70,7 @@ class MessageDispatcher:
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._retries: dict[int, asyncio.TimerHandle] = {}
-        self._accepting = GroupCommit(self._store_arrivals)
+        self._accepting = GroupCommit(self._store_arrivals, retry_singly=not_transient)
 
     async def accept(self, message: IncomingMessage) -> bool:
         """Commit the message to the inbox; queue it unless it was seen before. Messages

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -49,6 +50,17 @@ def create_engine(
         )
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors of the database being busy or away, not of the data: wait, don't give up."""
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def not_transient(error: BaseException) -> bool:
+    return not is_transient(error)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:

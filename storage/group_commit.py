@@ -6,8 +6,8 @@ the row, the cost under load. Here the first writer starts a flush; whoever subm
 it runs joins the next one. A lone writer waits for nothing but one turn of the event loop,
 and each caller still returns only after its own row is committed.
 
-If a shared transaction fails, its rows are written again one to a transaction, so a row
-that cannot be written fails alone and the others are kept.
+If a shared transaction fails because of its data, its rows are written again one to a
+transaction, so a row that cannot be written fails alone and the others are kept.
 """
 
 from __future__ import annotations
@@ -29,11 +29,20 @@ class GroupCommit(Generic[Item, Result]):
     """`submit` returns what `write_many` returned for the item, once it is committed.
 
     `write_many(items)` must commit `items` in one transaction and return one result per
-    item, in order. At most `max_items` share a transaction.
+    item, in order. At most `max_items` share a transaction. `retry_singly(error)` says
+    whether a failed shared write is worth trying again row by row: not when the database
+    is locked or away, which would only make every row wait for it once more.
     """
 
-    def __init__(self, write_many: WriteMany[Item, Result], *, max_items: int = 500) -> None:
+    def __init__(
+        self,
+        write_many: WriteMany[Item, Result],
+        *,
+        max_items: int = 500,
+        retry_singly: Callable[[Exception], bool] = lambda error: True,
+    ) -> None:
         self._write_many = write_many
+        self._retry_singly = retry_singly
         self._max_items = max(max_items, 1)
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._flushing: asyncio.Task[None] | None = None
@@ -67,8 +76,9 @@ class GroupCommit(Generic[Item, Result]):
         try:
             results = await self._write_many([item for item, _ in group])
         except Exception as error:
-            if len(group) == 1:
-                _settle(group[0][1], error=error)
+            if len(group) == 1 or not self._retry_singly(error):
+                for _, future in group:
+                    _settle(future, error=error)
                 return
             log.warning("a shared write failed (%s); writing its rows one by one", error)
             for single in group:

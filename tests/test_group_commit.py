@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.app import BotApp
 from bot.messages import IncomingMessage
+from storage.db import not_transient
 from storage.group_commit import GroupCommit
 from storage.models import Case, InboxMessage, OutboxMessage, SandboxMessage
 
@@ -141,3 +142,19 @@ async def test_writes_submitted_while_a_flush_runs_share_the_next_one() -> None:
     await asyncio.gather(*(commit.submit(number) for number in range(7)))
 
     assert doubler.groups == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+async def test_a_database_that_is_away_fails_the_whole_group_at_once() -> None:
+    groups: list[list[int]] = []
+
+    async def database_away(numbers: Sequence[int]) -> list[int]:
+        groups.append(list(numbers))
+        raise TimeoutError("database away")
+
+    commit = GroupCommit(database_away, retry_singly=not_transient)
+    outcomes = await asyncio.gather(
+        *(commit.submit(number) for number in (1, 2, 3)), return_exceptions=True
+    )
+
+    assert all(isinstance(outcome, TimeoutError) for outcome in outcomes)
+    assert groups == [[1, 2, 3]]  # not once more for each row: each would wait again

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation.clock import Clock
+from storage.db import not_transient
 from storage.group_commit import GroupCommit
 from storage.models import SandboxMessage
 from storage.upsert import insert_ignore_many
@@ -73,7 +74,9 @@ class SandboxGateway:
         self.media_dir = media_dir
         self.faults = SandboxFaults()
         self._sink: MessageSink | None = None
-        self._transcript: GroupCommit[dict[str, Any], None] = GroupCommit(self._write_transcript)
+        self._transcript: GroupCommit[dict[str, Any], None] = GroupCommit(
+            self._write_transcript, retry_singly=not_transient
+        )
 
     @property
     def ready(self) -> bool:
