@@ -100,7 +100,9 @@ def _settle(
 ) -> None:
     if future.done():
         return
-    if error is not None:
+    if isinstance(error, asyncio.CancelledError):
+        future.cancel()
+    elif error is not None:
         future.set_exception(error)
     else:
         future.set_result(result)  # type: ignore[arg-type]

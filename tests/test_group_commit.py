@@ -158,3 +158,23 @@ async def test_a_database_that_is_away_fails_the_whole_group_at_once() -> None:
 
     assert all(isinstance(outcome, TimeoutError) for outcome in outcomes)
     assert groups == [[1, 2, 3]]  # not once more for each row: each would wait again
+
+
+async def test_stopping_in_the_middle_of_a_write_leaves_no_writer_waiting() -> None:
+    started = asyncio.Event()
+
+    async def slow(numbers: Sequence[int]) -> list[int]:
+        started.set()
+        await asyncio.sleep(3600)
+        return list(numbers)
+
+    commit = GroupCommit(slow)
+    writers = [asyncio.ensure_future(commit.submit(number)) for number in (1, 2)]
+    await started.wait()
+    late = asyncio.ensure_future(commit.submit(3))  # waits for the next flush
+    await asyncio.sleep(0)
+    (flushing,) = [task for task in asyncio.all_tasks() if task.get_name() == "group-commit"]
+    flushing.cancel()  # the loop shutting down
+
+    outcomes = await asyncio.gather(*writers, late, return_exceptions=True)
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
