@@ -94,12 +94,11 @@ async def claim(
         )
         .with_for_update(skip_locked=True)
     )
-    table = OutboxMessage.__table__  # plain SQL: no ORM objects are held for these rows
     result = await session.execute(
-        update(table)
-        .where(table.c.id.in_(free.scalar_subquery()))
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(free.scalar_subquery()))
         .values(state=SENDING, next_attempt_at=until)
-        .returning(table.c.id)
+        .returning(OutboxMessage.id)
     )
     return set(result.scalars())
 
