@@ -31,11 +31,12 @@ async def next_case_number(session: AsyncSession, period: str) -> str:
 
 
 async def _increment(session: AsyncSession, period: str) -> int | None:
+    counters = CaseCounter.__table__  # plain SQL: the ORM's bookkeeping cost more than the row
     result = await session.execute(
-        update(CaseCounter)
-        .where(CaseCounter.period == period)
-        .values(last_sequence=CaseCounter.last_sequence + 1)
-        .returning(CaseCounter.last_sequence)
+        update(counters)
+        .where(counters.c.period == period)
+        .values(last_sequence=counters.c.last_sequence + 1)
+        .returning(counters.c.last_sequence)
     )
     return result.scalar_one_or_none()
 

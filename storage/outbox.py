@@ -94,11 +94,12 @@ async def claim(
         )
         .with_for_update(skip_locked=True)
     )
+    table = OutboxMessage.__table__  # plain SQL: no ORM objects are held for these rows
     result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(free.scalar_subquery()))
+        update(table)
+        .where(table.c.id.in_(free.scalar_subquery()))
         .values(state=SENDING, next_attempt_at=until)
-        .returning(OutboxMessage.id)
+        .returning(table.c.id)
     )
     return set(result.scalars())
 
