@@ -49,7 +49,6 @@ from .messages import IncomingMessage
 from .outbox_sender import OutboxSender
 from .sandbox import SandboxGateway, sandbox_router
 from .settings import Settings
-from .warm_up import import_heavy_modules
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -128,7 +127,6 @@ class BotApp:
         self._handling = False
         self.parser_state: ParserState = "loading"
         self._loading: asyncio.Task[None] | None = None
-        self._warming: asyncio.Task[None] | None = None  # see bot/warm_up.py
         self._report_loading_failure = False
         self._scheduler: AsyncIOScheduler | None = None
         self._started = False
@@ -214,7 +212,6 @@ class BotApp:
             await self.post_monthly_summaries()  # catch up if the bot was down at that time
         finally:
             self.scheduler.start()
-        self._warming = asyncio.create_task(asyncio.to_thread(import_heavy_modules), name="warm-up")
 
     def _loading_finished(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():
@@ -257,11 +254,6 @@ class BotApp:
             loading.cancel()  # a dictionary load in progress finishes in its thread, unused
             with suppress(asyncio.CancelledError, Exception):
                 await loading
-        warming, self._warming = self._warming, None
-        if warming is not None and not warming.done():
-            warming.cancel()  # the imports finish in their thread
-            with suppress(asyncio.CancelledError):
-                await warming
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._started:
