@@ -71,7 +71,8 @@ async def accept_many(
             }
         )
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    inserted = await session.execute(_insert_new(dialect), rows)
+    # one row as a plain execute: SQLAlchemy's many-rows path costs more than the row
+    inserted = await session.execute(_insert_new(dialect), rows[0] if len(rows) == 1 else rows)
     new_ids = {message_id: inbox_id for inbox_id, message_id in inserted.all()}
     results: list[int | None] = []
     for arrival in arrivals:

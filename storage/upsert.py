@@ -35,7 +35,8 @@ async def insert_ignore_many(
     """Insert rows in one statement, skipping those that collide with a unique key."""
     if rows:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
-        await session.execute(_statement(dialect, model, None), rows)
+        # one row as a plain execute: SQLAlchemy's many-rows path costs more than the row
+        await session.execute(_statement(dialect, model, None), rows[0] if len(rows) == 1 else rows)
 
 
 @cache
