@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -381,12 +382,15 @@ async def time_parts(sessions: Any, month: Month, rounds: int) -> list[Timing]:
     """Each query of `monthly_report` on its own (private helpers: a benchmark may look)."""
     scope = reports.ReportScope(month, TZ, None)
     queries: list[tuple[str, Callable[[Any], Awaitable[object]]]] = [
-        ("  received by category", lambda s: reports._received_by(s, scope, "category")),
-        ("  received by problem", lambda s: reports._received_by(s, scope, "problem")),
+        (
+            "  received by category and problem",
+            lambda s: reports._received_by_category_and_problem(s, scope),
+        ),
         ("  received by merchant and grid", lambda s: reports._received_by_merchant(s, scope)),
-        ("  closed: outcomes, days, overdue", lambda s: reports._closed_totals(s, scope, NOW)),
-        ("  open at the end: overdue", lambda s: reports._open_at_end_totals(s, scope, NOW)),
-        ("  accepted, 环比 and 同比 bases", lambda s: reports._other_counts(s, scope)),
+        (
+            "  closed, open at the end, accepted, 环比/同比",
+            lambda s: reports._month_totals(s, scope, NOW),
+        ),
         ("  typical cases", lambda s: reports._typical_candidates(s, scope)),
     ]
     timings = []
@@ -448,16 +452,18 @@ async def draw_chart(
 
 
 async def query_plans(engine: AsyncEngine, month: Month) -> list[str]:
-    """How the database answers the widest of the report's queries (open at the month's
-    end, received per merchant, closed in the month), to show which index each uses."""
+    """How the database answers the widest of the report's queries (the month's totals,
+    received per merchant, the typical cases), to show which index each uses."""
     params = reports.ReportScope(month, TZ, None).with_as_of(NOW)
-    statements = [
-        reports._open_at_end_statement(False),
-        reports._received_by_merchant_statements(False)[0],
-        reports._closed_totals_statement(False),
-    ]
+    largest_of_all, _, _ = reports._typical_statements(False)
     lines = []
     async with engine.connect() as connection:
+        by_month_index = connection.dialect.name == "sqlite"  # as `monthly_report` chooses
+        statements = [
+            reports._month_totals_statement(False),
+            reports._received_by_merchant_statements(False, by_month_index)[0],
+            largest_of_all,
+        ]
         for statement in statements:
             compiled = statement.params(**params).compile(
                 dialect=connection.dialect, compile_kwargs={"literal_binds": True}
@@ -484,6 +490,9 @@ def print_report(
 ) -> None:
     backend = make_url(url).get_backend_name()
     print(f"database: {backend} ({make_url(url).render_as_string(hide_password=True)})")
+    print(
+        "load average (1, 5, 15 min) at the end: " + ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    )
     print(f"cases: {cases} over {months} months (about {cases // months} a month)")
     if loading:
         print(f"bulk load: {loading:.1f} s ({cases / loading:,.0f} cases/s)")
@@ -499,7 +508,7 @@ def print_report(
     for timing in parts:
         print(f"{timing.name:44} {timing.best_ms:7.1f}ms {timing.median_ms:7.1f}ms")
     print(f"chart (once a month, not per room): {chart_seconds * 1000:.0f} ms")
-    print("query plans (open at the month's end; received per merchant; closed in it):")
+    print("query plans (the month's totals; received per merchant; typical cases):")
     for line in plans:
         print(f"  {line}")
     print(

@@ -9,6 +9,12 @@ bureau. The facts are written by the case's changes (`store_calendar_facts`), fi
 for cases fresh from intake by the deadline sweep (`refresh_calendar_facts`), and worked out
 again when staff change a day of the calendar (`refresh_calendar_facts_around`).
 
+A report is five statements in the usual case, each reading the index entries it needs
+once, as the time goes into stepping through index entries and into sorts: SQLite has no
+hash aggregation, so the counts per category and problem skip through those columns'
+indexes, and the counts per merchant read the month's cases already grouped by merchant
+from an index on the UTC month of receipt (migration 0009).
+
 `case_facts` still loads cases one by one, with the calendar, for the staff export.
 """
 
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -29,12 +35,13 @@ from sqlalchemy import (
     Row,
     ScalarSelect,
     Select,
+    String,
     and_,
     bindparam,
-    case,
     cast,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -151,37 +158,37 @@ async def monthly_report(
     policy = policy or DeadlinePolicy()
     as_of = month.end_utc(tz) if now is None else min(month.end_utc(tz), now)
     scope = ReportScope(month, tz, grid)
-    by_category = await _received_by(session, scope, "category")
-    by_problem = await _received_by(session, scope, "problem")
+    by_category, by_problem = await _received_by_category_and_problem(session, scope)
     by_merchant, by_grid = await _received_by_merchant(session, scope)
-    closed = await _closed_totals(session, scope, as_of)
-    open_overdue, unknown_anywhere = await _open_at_end_totals(session, scope, as_of)
-    accepted, previous, last_year = await _other_counts(session, scope)
-    overdue = closed.overdue + open_overdue
-    working_days_total, working_days_cases = closed.working_days_total, closed.working_days_cases
-    if closed.unknown or unknown_anywhere:
+    month_totals = await _month_totals(session, scope, as_of)
+    overdue = month_totals.overdue + month_totals.open_overdue
+    working_days_total, working_days_cases = (
+        month_totals.working_days_total,
+        month_totals.working_days_cases,
+    )
+    if month_totals.unknown or month_totals.unknown_anywhere:
         late, days = await _judge_unknown(session, scope, as_of, calendar, policy)
         overdue += late
         working_days_total += sum(days)
         working_days_cases += len(days)
     totals = MonthlyTotals(
         received=sum(by_category.values()),
-        accepted=accepted,
-        closed=closed.cases,
-        resolved=closed.resolved,
-        failed=closed.failed,
-        money_returned=closed.money_returned,
+        accepted=month_totals.accepted,
+        closed=month_totals.cases,
+        resolved=month_totals.resolved,
+        failed=month_totals.failed,
+        money_returned=month_totals.money_returned,
         overdue=overdue,
         working_days_total=working_days_total,
         working_days_cases=working_days_cases,
-        rating_total=closed.rating_total,
-        rated=closed.rated,
+        rating_total=month_totals.rating_total,
+        rated=month_totals.rated,
         by_category=by_category,
         by_problem=by_problem,
         by_merchant=by_merchant,
         by_grid=by_grid,
-        previous_received=previous,
-        last_year_received=last_year,
+        previous_received=month_totals.previous_received,
+        last_year_received=month_totals.last_year_received,
         typical_candidates=await _typical_candidates(session, scope),
     )
     return report_from_totals(month, totals)
@@ -210,9 +217,31 @@ class ReportScope:
         }
         if grid:
             self.params["grid_pattern"] = f"%{_escape_like(grid.strip())}%"
+        self.params.update(_utc_month_edges(month, tz))
 
     def with_as_of(self, as_of: datetime) -> dict[str, Any]:
         return {**self.params, "as_of": as_of}
+
+
+def _utc_month_edges(month: Month, tz: ZoneInfo) -> dict[str, Any]:
+    """The month as the UTC month of the same number (`received_month`) corrected at both
+    ends: between the local and the UTC start (`head`) and between the local and the UTC
+    end (`tail`), cases count once more (+1: in the local month only) or once less (-1: in
+    the UTC month only). In Shanghai the local month begins 8 hours before the UTC one.
+    """
+    following = month.next()
+    utc_start = datetime(month.year, month.month, 1, tzinfo=UTC)
+    utc_end = datetime(following.year, following.month, 1, tzinfo=UTC)
+    start, end = month.start_utc(tz), month.end_utc(tz)
+    return {
+        "received_month": f"{month.year:04d}-{month.month:02d}",
+        "head_start": min(start, utc_start),
+        "head_end": max(start, utc_start),
+        "head_sign": 1 if start < utc_start else -1,
+        "tail_start": min(end, utc_end),
+        "tail_end": max(end, utc_end),
+        "tail_sign": 1 if end > utc_end else -1,
+    }
 
 
 _LIKE_ESCAPE = "/"
@@ -260,51 +289,79 @@ def facts_unknown() -> ColumnElement[bool]:
     return and_(Case.overdue_at.is_(None), Case.working_days_to_close.is_(None))
 
 
-def _overdue_by_as_of() -> ColumnElement[int]:
-    return case((Case.overdue_at <= bindparam("as_of", type_=UTCDateTime), 1), else_=0)
+def accepted_in_order() -> ColumnElement[bool]:
+    """Accepted cases received no later than accepted and not closed before it: every case
+    the bot's clock orders (the partial index `ix_cases_accepted_at`, whose condition
+    this must repeat word for word for SQLite to use it)."""
+    return and_(
+        Case.received_at <= Case.accepted_at,
+        or_(Case.closed_at.is_(None), Case.closed_at >= Case.accepted_at),
+    )
 
 
-async def _received_by(
-    session: AsyncSession, scope: ReportScope, column: str
-) -> dict[str | None, int]:
-    if scope.with_grid:  # a grid's few cases, found through the merchant index
-        statement: Select[Any] | CompoundSelect = _received_in_grid_by_statement(column)
-    else:
-        statement = _received_by_statement(column)
-    rows = await session.execute(statement, scope.params)
-    return {value: int(count) for value, count in rows.all() if count}
+def accepted_out_of_order() -> ColumnElement[bool]:
+    """The other accepted cases (`ix_cases_accepted_out_of_order`): a clock set back."""
+    return or_(Case.received_at > Case.accepted_at, Case.closed_at < Case.accepted_at)
+
+
+async def _received_by_category_and_problem(
+    session: AsyncSession, scope: ReportScope
+) -> tuple[dict[str | None, int], dict[str | None, int]]:
+    """(cases received in the month per category, per problem type), in one statement."""
+    # a grid's few cases are found through the merchant index, a whole month's by skipping
+    statement = _received_in_grid_by_statement() if scope.with_grid else _received_by_statement()
+    counts: dict[str, dict[str | None, int]] = {"category": {}, "problem": {}}
+    for column, value, count in (await session.execute(statement, scope.params)).all():
+        if count:
+            counts[column][value] = int(count)
+    return counts["category"], counts["problem"]
 
 
 @cache
-def _received_in_grid_by_statement(column_name: str) -> Select[Any]:
-    column = getattr(Case, column_name)
-    return select(column, func.count()).where(*_received(True)).group_by(column)
+def _received_in_grid_by_statement() -> CompoundSelect:
+    def per_value(column_name: str) -> Select[Any]:
+        column = getattr(Case, column_name)
+        return (
+            select(literal(column_name), column, func.count())
+            .where(*_received(True))
+            .group_by(column)
+        )
+
+    return union_all(per_value("category"), per_value("problem"))
 
 
 @cache
-def _received_by_statement(column_name: str) -> CompoundSelect:
-    """Cases received in the month per value of a column, one index range per value.
+def _received_by_statement() -> CompoundSelect:
+    """Cases received in the month per category and per problem type, one index range per
+    value.
 
     The values are found by skipping through the column's report index (each step asks
     for the next larger value), so no GROUP BY sorts the month's cases: there are a few
     dozen categories and problem types, and tens of thousands of cases a month.
     """
-    column = getattr(Case, column_name)
-    present = select(func.min(column).label("value")).cte("present", recursive=True)
-    previous = present.alias("previous")
-    following = select(func.min(column)).where(column > previous.c.value).scalar_subquery()
-    present = present.union_all(select(following).where(previous.c.value.is_not(None)))
 
-    def count_where(match: ColumnElement[bool]) -> ScalarSelect[int]:
-        received = _received(False)
-        return select(func.count()).select_from(Case).where(match, *received).scalar_subquery()
+    def per_value(column_name: str) -> list[Select[Any]]:
+        column = getattr(Case, column_name)
+        present = select(func.min(column).label("value")).cte(
+            f"present_{column_name}", recursive=True
+        )
+        previous = present.alias(f"previous_{column_name}")
+        following = select(func.min(column)).where(column > previous.c.value).scalar_subquery()
+        present = present.union_all(select(following).where(previous.c.value.is_not(None)))
 
-    return union_all(
-        select(present.c.value, count_where(column == present.c.value)).where(
-            present.c.value.is_not(None)
-        ),
-        select(null(), count_where(column.is_(None))),
-    )
+        def count_where(match: ColumnElement[bool]) -> ScalarSelect[int]:
+            received = _received(False)
+            return select(func.count()).select_from(Case).where(match, *received).scalar_subquery()
+
+        name = literal(column_name)
+        return [
+            select(name, present.c.value, count_where(column == present.c.value)).where(
+                present.c.value.is_not(None)
+            ),
+            select(name, null(), count_where(column.is_(None))),
+        ]
+
+    return union_all(*per_value("category"), *per_value("problem"))
 
 
 async def _received_by_merchant(
@@ -319,7 +376,9 @@ async def _received_by_merchant(
     a merchant only add to it), and every name used by such complaints, with the registry
     merchant of that name if there is one.
     """
-    top, everyone = _received_by_merchant_statements(scope.with_grid)
+    # SQLite sorts a GROUP BY; its month index reads the month's cases merchant by merchant
+    by_month_index = not scope.with_grid and session.get_bind().dialect.name == "sqlite"
+    top, everyone = _received_by_merchant_statements(scope.with_grid, by_month_index)
     rows = (await session.execute(top, scope.params)).all()
     if any(kind == "registered" and not (label or "").strip() for kind, label, _ in rows):
         rows = (await session.execute(everyone, scope.params)).all()  # blank to Python only
@@ -332,16 +391,58 @@ async def _received_by_merchant(
     return merchants, grids
 
 
+def _received_month() -> ColumnElement[str]:
+    """The UTC month of receipt, the first 7 characters of the instant SQLite stores: the
+    expression of `ix_cases_received_month` (SQLite only), which this must repeat exactly."""
+    return func.substr(Case.received_at, literal_column("1"), literal_column("7"), type_=String)
+
+
+def _per_merchant_by_month_index() -> Select[Any]:
+    """Cases received in the month per registry merchant, from `ix_cases_received_month`:
+    the UTC month's cases come merchant by merchant, so only the few hours between the local
+    and the UTC month's ends (`_utc_month_edges`) go through a sort, and then the sums."""
+    registered = Case.merchant_id.is_not(None)
+    utc_month = (
+        select(Case.merchant_id, func.count().label("cases"))
+        .where(_received_month() == bindparam("received_month", type_=String), registered)
+        .group_by(Case.merchant_id)
+    )
+
+    def edge(name: str) -> Select[Any]:
+        return (
+            select(Case.merchant_id, (func.count() * bindparam(f"{name}_sign")).label("cases"))
+            .where(
+                Case.received_at >= bindparam(f"{name}_start", type_=UTCDateTime),
+                Case.received_at < bindparam(f"{name}_end", type_=UTCDateTime),
+                registered,
+            )
+            .group_by(Case.merchant_id)
+        )
+
+    parts = union_all(utc_month, edge("head"), edge("tail")).subquery("parts")
+    cases = func.sum(parts.c.cases)
+    return (
+        select(parts.c.merchant_id, cases.label("cases"))
+        .group_by(parts.c.merchant_id)
+        .having(cases > 0)
+    )
+
+
 @cache
-def _received_by_merchant_statements(with_grid: bool) -> tuple[CompoundSelect, CompoundSelect]:
+def _received_by_merchant_statements(
+    with_grid: bool, by_month_index: bool = False
+) -> tuple[CompoundSelect, CompoundSelect]:
     """(per grid, the registry merchants that can reach the top and the names of complaints
     without a merchant; the same with every registry merchant)."""
-    per_merchant = (
-        select(Case.merchant_id, func.count().label("cases"))
-        .where(*_received(with_grid), Case.merchant_id.is_not(None))
-        .group_by(Case.merchant_id)
-        .subquery("per_merchant")
-    )
+    if by_month_index:
+        per_merchant = _per_merchant_by_month_index().subquery("per_merchant")
+    else:
+        per_merchant = (
+            select(Case.merchant_id, func.count().label("cases"))
+            .where(*_received(with_grid), Case.merchant_id.is_not(None))
+            .group_by(Case.merchant_id)
+            .subquery("per_merchant")
+        )
     registered = (
         select(Merchant.name.label("name"), Merchant.grid.label("grid"), per_merchant.c.cases)
         .join(per_merchant, per_merchant.c.merchant_id == Merchant.id)
@@ -381,8 +482,12 @@ def _received_by_merchant_statements(with_grid: bool) -> tuple[CompoundSelect, C
 
 
 @dataclass(frozen=True)
-class _ClosedTotals:
-    cases: int
+class _MonthTotals:
+    """What the month's cases add up to, besides the splits by category, problem and
+    merchant: the cases closed in it, the overdue among those open at its end, the cases
+    accepted in it, and the cases received in the month before and a year before."""
+
+    cases: int  # closed in the month
     resolved: int
     failed: int
     money_returned: Decimal
@@ -390,106 +495,101 @@ class _ClosedTotals:
     rated: int
     working_days_total: int
     working_days_cases: int
-    overdue: int
+    overdue: int  # among the closed
     unknown: int  # closed cases whose calendar facts are unknown
+    open_overdue: int  # among the cases open at the month's end
+    unknown_anywhere: int  # cases whose calendar facts are unknown, of any month
+    accepted: int
+    previous_received: int
+    last_year_received: int
 
 
-async def _closed_totals(
-    session: AsyncSession, scope: ReportScope, as_of: datetime
-) -> _ClosedTotals:
-    """What the cases closed in the month add up to, in one pass over the closed index."""
-    statement = _closed_totals_statement(scope.with_grid)
+async def _month_totals(session: AsyncSession, scope: ReportScope, as_of: datetime) -> _MonthTotals:
+    """The month's totals in one statement: one pass over the closed index for the cases
+    closed in the month, and a count over one index range for each of the others."""
+    statement = _month_totals_statement(scope.with_grid)
     row = (await session.execute(statement, scope.with_as_of(as_of))).one()
-    cases, resolved_cases, failed_cases, money, paid, ratings, rated, days, known, late = row
-    return _ClosedTotals(
+    (cases, resolved_cases, failed_cases, money, paid, ratings, rated, days, known, late) = row[:10]
+    still_open, closed_after, unknown_anywhere, accepted, accepted_else = row[10:15]
+    previous, last_year = row[15:]
+    return _MonthTotals(
         cases=int(cases),
-        resolved=int(resolved_cases or 0),
-        failed=int(failed_cases or 0),
+        resolved=int(resolved_cases),
+        failed=int(failed_cases),
         # as the cases' own Decimals add up: Decimal(0) unless some money was returned
         money_returned=Decimal(int(money)).scaleb(-2) if paid else Decimal(0),
         rating_total=int(ratings or 0),
         rated=int(rated),
         working_days_total=int(days or 0),
         working_days_cases=int(known),
-        overdue=int(late or 0),
+        overdue=int(late),
         unknown=int(cases) - int(known),
+        open_overdue=int(still_open) + int(closed_after),
+        unknown_anywhere=int(unknown_anywhere),
+        accepted=int(accepted) + int(accepted_else),
+        previous_received=int(previous),
+        last_year_received=int(last_year),
     )
 
 
 @cache
-def _closed_totals_statement(with_grid: bool) -> Select[Any]:
+def _month_totals_statement(with_grid: bool) -> Select[Any]:
+    """The closed cases' aggregates (the conditional ones as FILTER clauses, a little
+    cheaper per case than sums of CASE) with the other counts as scalar subqueries, each
+    one range of an index.
+
+    Open at the month's end: overdue among the cases still open and among those closed
+    after the month, each one range of the closed index. A case is received before it goes
+    overdue, so `overdue_at <= as_of` (never after the month's end) already says it was
+    received in time to be open at the end. The number of cases whose facts are unknown is
+    counted anywhere: the partial index answers it, `_judge_unknown` sorts them out.
+    """
     resolved = Case.status == CaseStatus.RESOLVED.value
     failed = Case.status == CaseStatus.FAILED.value
     cents = cast(func.round(Case.money_returned * 100), BigInteger)  # exact on SQLite's REAL
+    start, end = bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime)
+    overdue = Case.overdue_at <= bindparam("as_of", type_=UTCDateTime)
+
+    def count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+        return select(func.count()).select_from(Case).where(*where).scalar_subquery()
+
+    grid = _in_grid(with_grid)
+    # accepted in the month and active in it, as the report counts them
+    active = [Case.received_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= start)]
+    in_month = [Case.accepted_at >= start, Case.accepted_at < end]
+    if with_grid:  # one short range of the merchant index per merchant of the grid
+        accepted = [count(*in_month, *active, *grid), literal(0)]
+    else:  # every case whose timeline is in order is active; the others (normally none) are
+        # checked one by one
+        accepted = [
+            count(accepted_in_order(), *in_month),
+            count(accepted_out_of_order(), *in_month, *active),
+        ]
     return select(
         func.count(),
-        func.sum(case((resolved, 1), else_=0)),
-        func.sum(case((failed, 1), else_=0)),
-        func.sum(case((resolved, cents), else_=None)),
-        func.count(case((and_(resolved, Case.money_returned != 0), 1), else_=None)),
+        func.count().filter(resolved),
+        func.count().filter(failed),
+        func.sum(cents).filter(resolved),
+        func.count().filter(and_(resolved, Case.money_returned != 0)),
         func.sum(Case.rating),
         func.count(Case.rating),
         func.sum(Case.working_days_to_close),
         func.count(Case.working_days_to_close),
-        func.sum(_overdue_by_as_of()),
+        func.count().filter(overdue),
+        count(Case.closed_at.is_(None), overdue, *grid),
+        count(Case.closed_at >= end, overdue, *grid),
+        count(facts_unknown()),
+        *accepted,
+        count(*_received(with_grid, "previous")),
+        count(*_received(with_grid, "last_year")),
     ).where(*_closed(with_grid))
 
 
-async def _open_at_end_totals(
-    session: AsyncSession, scope: ReportScope, as_of: datetime
-) -> tuple[int, int]:
-    """(overdue among the cases open at the month's end, cases with unknown facts)."""
-    statement = _open_at_end_statement(scope.with_grid)
-    row = (await session.execute(statement, scope.with_as_of(as_of))).one()
-    return int(row[0]) + int(row[1]), int(row[2])
-
-
-@cache
-def _open_at_end_statement(with_grid: bool) -> Select[Any]:
-    """Overdue among the cases still open and among those closed after the month, each one
-    range of the closed index, and the number of cases whose facts are unknown. A case is
-    received before it goes overdue, so `overdue_at <= as_of` (never after the month's
-    end) already says it was received in time to be open at the end."""
-    end = bindparam("end", type_=UTCDateTime)
-    overdue = Case.overdue_at <= bindparam("as_of", type_=UTCDateTime)
-
-    def count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
-        where = (*where, *_in_grid(with_grid))
-        return select(func.count()).select_from(Case).where(*where).scalar_subquery()
-
-    unknown = select(func.count()).select_from(Case).where(facts_unknown()).scalar_subquery()
-    return select(
-        count(Case.closed_at.is_(None), overdue),
-        count(Case.closed_at >= end, overdue),
-        unknown,  # anywhere: the partial index answers it, `_judge_unknown` sorts them out
-    )
-
-
-async def _other_counts(session: AsyncSession, scope: ReportScope) -> tuple[int, int, int]:
-    """(accepted in the month, received the month before, received a year before)."""
-    row = (await session.execute(_other_counts_statement(scope.with_grid), scope.params)).one()
-    return int(row[0]), int(row[1]), int(row[2])
-
-
-@cache
-def _other_counts_statement(with_grid: bool) -> Select[Any]:
-    def count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
-        return select(func.count()).select_from(Case).where(*where).scalar_subquery()
-
-    start, end = bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime)
-    accepted = count(
-        Case.accepted_at >= start,
-        Case.accepted_at < end,
-        Case.received_at < end,  # active in the month, as the report counts it
-        or_(Case.closed_at.is_(None), Case.closed_at >= start),
-        *_in_grid(with_grid),
-    )
-    previous = count(*_received(with_grid, "previous"))
-    last_year = count(*_received(with_grid, "last_year"))
-    return select(accepted, previous, last_year)
-
-
 _TYPICAL_LOOKAHEAD = 8  # amounts read past the last typical case, to see its ties
+# the largest amounts of all time looked at for the month's: about 1 in 36 of them are in
+# a given month of three years of cases, and a month that finds too few takes the month's
+# range instead, which is then short
+_TYPICAL_LARGEST_OF_ALL = 3_000
 
 
 async def _typical_candidates(
@@ -497,15 +597,24 @@ async def _typical_candidates(
 ) -> list[tuple[str, Decimal | None]]:
     """Resolved cases closed in the month with at least the TYPICAL_CASES-th largest money.
 
-    One pass over the closed index finds the largest amounts and their row ids, a few past
-    the last typical case so its ties are seen; only when even those are all tied with it
-    does a second pass read every tied case (the tie goes by case number, which is not in
-    the index).
+    The largest amounts and their row ids come first from the resolved cases' money index,
+    largest first across all months, keeping the month's: a few thousand index entries
+    instead of the month's range. When that finds too few (a month with few cases, a
+    grid), or amounts of 0 (a resolved case without an amount counts as 0 and would tie),
+    one pass over the month's range of the closed index finds them. Either way a few are
+    read past the last typical case so its ties are seen; only when even those are all
+    tied with it does a further pass read every tied case (the tie goes by case number,
+    which is not in the index).
     """
-    largest, tied = _typical_statements(scope.with_grid)
-    top = (await session.execute(largest, scope.params)).all()
+    wanted = TYPICAL_CASES + _TYPICAL_LOOKAHEAD
+    largest_of_all, largest, tied = _typical_statements(scope.with_grid)
+    top: list[Row[Any]] = []
+    if largest_of_all is not None:
+        top = list((await session.execute(largest_of_all, scope.params)).all())
+    if len(top) < wanted or top[-1].money <= 0:
+        top = list((await session.execute(largest, scope.params)).all())
     floor = top[TYPICAL_CASES - 1].money if len(top) >= TYPICAL_CASES else None
-    if len(top) == TYPICAL_CASES + _TYPICAL_LOOKAHEAD and top[-1].money == floor:
+    if len(top) == wanted and top[-1].money == floor:
         rows = await session.execute(tied, {**scope.params, "floor": floor})
     else:
         ids = [row.id for row in top if floor is None or row.money >= floor]
@@ -516,20 +625,41 @@ async def _typical_candidates(
 
 
 @cache
-def _typical_statements(with_grid: bool) -> tuple[Select[Any], Select[Any]]:
-    """(the largest amounts with their ids, every case from `floor` up)."""
+def _typical_statements(
+    with_grid: bool,
+) -> tuple[Select[Any] | None, Select[Any], Select[Any]]:
+    """(the month's largest amounts among the largest of all time, or None for a grid;
+    the largest amounts of the month's range; every case of the month from `floor` up),
+    each with the case ids."""
+    wanted = TYPICAL_CASES + _TYPICAL_LOOKAHEAD
     # coalesce: no index matches it, so SQLite without statistics does not take
     # `status = 'resolved'` for narrower than a month's range and read the whole table
     resolved = [*_closed(with_grid), func.coalesce(Case.status, "") == CaseStatus.RESOLVED.value]
     money = func.coalesce(Case.money_returned, 0)
-    largest = (
-        select(Case.id, money.label("money"))
-        .where(*resolved)
-        .order_by(money.desc())
-        .limit(TYPICAL_CASES + _TYPICAL_LOOKAHEAD)
-    )
+    largest = select(Case.id, money.label("money")).where(*resolved).order_by(money.desc())
     tied = select(Case.number, Case.money_returned).where(*resolved, money >= bindparam("floor"))
-    return largest, tied
+    if with_grid:
+        return None, largest.limit(wanted), tied
+    # ix_cases_status_money, read backwards; NULLs (no amount) are left to the month's range
+    of_all = (
+        select(Case.id, Case.money_returned.label("money"), Case.closed_at, Case.received_at)
+        .where(Case.status == CaseStatus.RESOLVED.value, Case.money_returned.is_not(None))
+        .order_by(Case.money_returned.desc())
+        .limit(_TYPICAL_LARGEST_OF_ALL)
+        .subquery("largest_of_all")
+    )
+    end = bindparam("end", type_=UTCDateTime)
+    largest_of_all = (
+        select(of_all.c.id, of_all.c.money)
+        .where(
+            of_all.c.closed_at >= bindparam("start", type_=UTCDateTime),
+            of_all.c.closed_at < end,
+            of_all.c.received_at < end,
+        )
+        .order_by(of_all.c.money.desc())
+        .limit(wanted)
+    )
+    return largest_of_all, largest.limit(wanted), tied
 
 
 async def _judge_unknown(
