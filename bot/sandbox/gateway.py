@@ -137,11 +137,24 @@ class SandboxGateway:
         return message_id
 
     async def history(self, room_id: str, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """The room's lines after `after`, oldest first. Read as plain rows: the page and
+        tests poll this often, and ORM objects for rows nobody changes cost more than the
+        query."""
+        lines = SandboxMessage.__table__
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(SandboxMessage)
-                .where(SandboxMessage.room_id == room_id, SandboxMessage.seq > after)
-                .order_by(SandboxMessage.seq)
+            rows = await session.execute(
+                select(
+                    lines.c.seq,
+                    lines.c.message_id,
+                    lines.c.sender_id,
+                    lines.c.sender_name,
+                    lines.c.text,
+                    lines.c.mention_ids,
+                    lines.c.image_url,
+                    lines.c.at,
+                )
+                .where(lines.c.room_id == room_id, lines.c.seq > after)
+                .order_by(lines.c.seq)
                 .limit(limit)
             )
             return [
