@@ -10,26 +10,33 @@ into the group; the group only hears that it was sent.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from mediation import templates
 from mediation.cases import OPEN_STATUSES, CaseStatus
+from mediation.deadlines import DeadlinePolicy
 from mediation.reports import (
     MONTH_WORDS,
     Month,
+    MonthlyReport,
     parse_month,
     was_overdue,
-    working_days_to_close,
 )
 from mediation.roles import Role
+from mediation.workdays import WorkingCalendar
 from storage import reports
 from storage.models import Case, Member, Merchant
 
 from . import commands
 from .context import HandlerContext
-from .exports import build_workbook, save_workbook
+from .exports import ExportRow, build_workbook, save_workbook
 
 DIRECT_ROOM_PREFIX = "dm:"
 LIST_LIMIT = 20
@@ -155,27 +162,17 @@ async def cmd_export(ctx: HandlerContext, call: commands.CommandCall) -> None:
         policy=ctx.config.deadline_policy,
         now=ctx.now,
     )
-    rows = await reports.cases_active_in(ctx.session, month, tz)
-    as_of = min(month.end_utc(tz), ctx.now)
-    overdue = frozenset(
-        case.number
-        for case, _ in rows
-        if was_overdue(
-            received_at=case.received_at,
-            accepted_at=case.accepted_at,
-            closed_at=case.closed_at,
-            as_of=as_of,
-            calendar=ctx.calendar,
-            policy=ctx.config.deadline_policy,
-            tz=tz,
-        )
+    rows = await reports.export_rows(ctx.session, month, tz)
+    path = await asyncio.to_thread(
+        _write_workbook,
+        report,
+        rows,
+        as_of=min(month.end_utc(tz), ctx.now),
+        calendar=ctx.calendar,
+        policy=ctx.config.deadline_policy,
+        tz=tz,
+        directory=ctx.config.data_dir / "media",
     )
-    days = {
-        case.number: working_days_to_close(case.received_at, case.closed_at, ctx.calendar, tz)
-        for case, _ in rows
-    }
-    workbook = build_workbook(report, rows, overdue, days, tz)
-    path = save_workbook(workbook, ctx.config.data_dir / "media", month.key)
     private_room = _private_room_of(ctx)
     await ctx.reply(
         templates.export_caption(month.label, len(rows)),
@@ -184,6 +181,21 @@ async def cmd_export(ctx: HandlerContext, call: commands.CommandCall) -> None:
     )
     if private_room != ctx.message.room_id:
         await ctx.reply(templates.export_sent(month.label))
+
+
+def _write_workbook(
+    report: MonthlyReport,
+    rows: Sequence[ExportRow],
+    *,
+    as_of: datetime,
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    tz: ZoneInfo,
+    directory: Path,
+) -> Path:
+    """Build and save the export (in a thread: a city's month is tens of thousands of rows)."""
+    workbook = build_workbook(report, rows, as_of=as_of, calendar=calendar, policy=policy, tz=tz)
+    return save_workbook(workbook, directory, report.month.key)
 
 
 def _private_room_of(ctx: HandlerContext) -> str:

@@ -14,12 +14,11 @@ once, as the time goes into stepping through index entries and into sorts: SQLit
 hash aggregation, so the counts per category and problem skip through those columns'
 indexes, and the counts per merchant read the month's cases already grouped by merchant
 from an index on the UTC month of receipt (migration 0009).
-
-`case_facts` still loads cases one by one, with the calendar, for the staff export.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -880,14 +879,43 @@ async def open_cases(
     return list(await session.scalars(statement))
 
 
-async def cases_active_in(
-    session: AsyncSession, month: Month, tz: ZoneInfo
-) -> list[tuple[Case, str | None]]:
-    """Full case rows active in the month with their registry grid (for staff exports)."""
-    rows = await session.execute(
-        select(Case, Merchant.grid)
+EXPORT_ROWS_AT_ONCE = 1000
+
+
+async def export_rows(session: AsyncSession, month: Month, tz: ZoneInfo) -> list[Row[Any]]:
+    """The cases active in the month for the staff export, as plain rows: the workbook's
+    columns, the registry grid and the stored calendar facts (`overdue_at`,
+    `working_days_to_close`). A city's month is tens of thousands of cases: nothing is
+    loaded into the session, and the rows can be handed to a thread."""
+    statement = (
+        select(
+            Case.number,
+            Case.received_at,
+            Case.accepted_at,
+            Case.closed_at,
+            Case.status,
+            Case.merchant_name,
+            Merchant.grid,
+            Case.category,
+            Case.category_group,
+            Case.problem,
+            Case.amount,
+            Case.demands,
+            Case.money_returned,
+            Case.rating,
+            Case.reporter_name,
+            Case.contacts,
+            Case.raw_text,
+            Case.overdue_at,
+            Case.working_days_to_close,
+        )
         .outerjoin(Merchant, Merchant.id == Case.merchant_id)
         .where(active_in(month, tz))
         .order_by(Case.received_at, Case.id)
     )
-    return [(case, grid) for case, grid in rows.all()]
+    rows: list[Row[Any]] = []
+    streamed = await session.stream(statement)
+    async for part in streamed.partitions(EXPORT_ROWS_AT_ONCE):
+        rows.extend(part)
+        await asyncio.sleep(0)  # the loop serves others between parts
+    return rows

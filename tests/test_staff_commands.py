@@ -12,13 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import BotApp
 from handlers.permissions import COMMAND_ROLES, may_run
 from mediation.clock import ManualClock
+from mediation.reports import CalendarFactsCalculator
 from mediation.roles import Role
-from storage.models import Merchant, OutboxMessage
+from storage import reports
+from storage.models import Case, Merchant, OutboxMessage
 
 from .conversation import CONSUMER, GRID_WORKER, MERCHANT, STAFF, Group, Person
 from .report_seed import RAW_PHONE, seed_month, sh
@@ -217,6 +219,32 @@ async def test_the_workbook_holds_the_cases_and_the_same_figures(
     assert figures["同比"] == 6
     assert figures["餐饮住宿"] == 3
     assert figures["湖西社区"] == 5
+
+
+async def test_the_workbook_reads_overdue_and_working_days_from_the_stored_facts(
+    june: BotApp, group: Group
+) -> None:
+    async with june.sessions.begin() as session:
+        calculator = CalendarFactsCalculator(
+            june.services.calendar, june.handler_config.deadline_policy, june.timezone
+        )
+        await reports.refresh_calendar_facts(session, calculator, where=Case.id.is_not(None))
+    async with june.sessions() as session:
+        unknown = await session.scalar(
+            select(func.count()).select_from(Case).where(reports.facts_unknown())
+        )
+    assert unknown == 0  # every row now takes the stored path
+
+    await ask(group, STAFF, "/导出 2026-06")
+    sheet = load_workbook(await exported_file(june))["案件"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    by_number = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert [n for n, row in by_number.items() if row["超期"] == "是"] == [
+        "CY-202606-0007",
+        "CY-202606-0004",
+    ]
+    assert by_number["CY-202606-0001"]["办结工作日"] == 2
+    assert by_number["CY-202606-0005"]["办结工作日"] is None  # still open
 
 
 async def exported_file(bot: BotApp) -> Path:

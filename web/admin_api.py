@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -23,10 +24,12 @@ from sqlalchemy.sql import Select
 
 from mediation.cases import CLOSED_STATUSES, OPEN_STATUSES
 from mediation.clock import Clock
+from mediation.deadlines import DeadlinePolicy
 from mediation.reports import MonthlyReport
+from mediation.workdays import WorkingCalendar
 from storage.cases import by_number, timeline
 from storage.models import ApiToken, Case, Member, Merchant
-from storage.reports import case_facts, cases_active_in
+from storage.reports import export_rows
 from storage.tokens import authenticate
 
 from .admin_schemas import (
@@ -54,15 +57,17 @@ class SavableWorkbook(Protocol):
 
 class WorkbookBuilder(Protocol):
     """`handlers.exports.build_workbook`, handed in by the wiring (web does not import
-    handlers): the month's figures, its cases with their grid, which were overdue and the
-    working days each took."""
+    handlers): the month's figures and its cases (`storage.reports.export_rows`), each
+    judged overdue at `as_of`."""
 
     def __call__(
         self,
         report: MonthlyReport,
-        cases: Sequence[tuple[Case, str | None]],
-        overdue_numbers: frozenset[str],
-        working_days: dict[str, int | None],
+        cases: Sequence[Any],
+        *,
+        as_of: datetime,
+        calendar: WorkingCalendar,
+        policy: DeadlinePolicy,
         tz: ZoneInfo,
     ) -> SavableWorkbook: ...
 
@@ -323,21 +328,20 @@ def admin_router(
         period = monthly.parse_or_http(month)
         report = await monthly.report(period)
         async with sessions() as session:
-            rows = await cases_active_in(session, period, timezone)
-            facts = await case_facts(
-                session,
-                period,
-                timezone,
-                monthly.calendar(),
-                policy=monthly.policy,
-                now=monthly.now(),
-            )
-        overdue = frozenset(fact.number for fact in facts if fact.overdue)
-        days = {fact.number: fact.working_days_to_close for fact in facts}
+            rows = await export_rows(session, period, timezone)
+        as_of = min(period.end_utc(timezone), monthly.now())
 
         def render() -> bytes:
             buffer = io.BytesIO()
-            build_workbook(report, rows, overdue, days, timezone).save(buffer)
+            workbook = build_workbook(
+                report,
+                rows,
+                as_of=as_of,
+                calendar=monthly.calendar(),
+                policy=monthly.policy or DeadlinePolicy(),
+                tz=timezone,
+            )
+            workbook.save(buffer)
             return buffer.getvalue()
 
         content = await asyncio.to_thread(render)
