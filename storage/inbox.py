@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import Insert, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import InboxMessage
+from .upsert import insert_ignore_many
 
 RECEIVED = "received"
 HANDLED = "handled"
@@ -70,21 +69,12 @@ async def accept_many(
                 "attempts": 0,
             }
         )
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    # one row as a plain execute: SQLAlchemy's many-rows path costs more than the row
-    inserted = await session.execute(_insert_new(dialect), rows[0] if len(rows) == 1 else rows)
-    new_ids = {message_id: inbox_id for inbox_id, message_id in inserted.all()}
+    inserted = await insert_ignore_many(session, InboxMessage, rows, ("id", "message_id"))
+    new_ids = {message_id: inbox_id for inbox_id, message_id in inserted}
     results: list[int | None] = []
     for arrival in arrivals:
         results.append(new_ids.pop(arrival.message_id, None))  # a repeat gets None
     return results
-
-
-@cache
-def _insert_new(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = InboxMessage.__table__
-    return insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.message_id)
 
 
 async def unhandled_ids(session: AsyncSession) -> list[int]:
