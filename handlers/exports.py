@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from mediation.cases import CaseStatus
 from mediation.deadlines import DeadlinePolicy
-from mediation.reports import MonthlyReport, was_overdue, working_days_to_close
+from mediation.reports import CalendarFacts, CalendarFactsCalculator, MonthlyReport
 from mediation.workdays import WorkingCalendar
 
 if TYPE_CHECKING:
@@ -80,29 +80,12 @@ class ExportRow(Protocol):
     working_days_to_close: int | None
 
 
-def calendar_facts(
-    row: ExportRow,
-    *,
-    as_of: datetime,
-    calendar: WorkingCalendar,
-    policy: DeadlinePolicy,
-    tz: ZoneInfo,
-) -> tuple[bool, int | None]:
-    """(overdue at `as_of`, working days to close) as the monthly report counts them: from
-    the facts stored on the case, or, for the few not worked out yet, with the calendar."""
+def stored_or_worked_out(row: ExportRow, calculator: CalendarFactsCalculator) -> CalendarFacts:
+    """The case's calendar facts as stored on it, or, for the few not worked out yet (fresh
+    from intake, closed by a command, until the next sweep), worked out now."""
     if row.overdue_at is None and row.working_days_to_close is None:
-        overdue = was_overdue(
-            received_at=row.received_at,
-            accepted_at=row.accepted_at,
-            closed_at=row.closed_at,
-            as_of=as_of,
-            calendar=calendar,
-            policy=policy,
-            tz=tz,
-        )
-        return overdue, working_days_to_close(row.received_at, row.closed_at, calendar, tz)
-    overdue = row.overdue_at is not None and row.overdue_at <= as_of  # missed stays missed
-    return overdue, row.working_days_to_close
+        return calculator.facts(row.received_at, row.accepted_at, row.closed_at)
+    return CalendarFacts(row.overdue_at, row.working_days_to_close)
 
 
 def build_workbook(
@@ -126,10 +109,9 @@ def build_workbook(
     _header(sheet, [name for name, _ in CASE_COLUMNS])
     for index, (_, width) in enumerate(CASE_COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    calculator = CalendarFactsCalculator(calendar, policy, tz)
     for case in cases:
-        overdue, working_days = calendar_facts(
-            case, as_of=as_of, calendar=calendar, policy=policy, tz=tz
-        )
+        facts = stored_or_worked_out(case, calculator)
         sheet.append(
             [
                 case.number,
@@ -146,8 +128,8 @@ def build_workbook(
                 "、".join(case.demands),
                 _number(case.money_returned),
                 case.rating,
-                "是" if overdue else "",
-                working_days,
+                "是" if facts.overdue_by(as_of) else "",
+                facts.working_days_to_close,
                 case.reporter_name,
                 "、".join(case.contacts),
                 case.raw_text,

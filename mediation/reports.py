@@ -332,6 +332,10 @@ class CalendarFacts:
     overdue_at: datetime | None
     working_days_to_close: int | None
 
+    def overdue_by(self, as_of: datetime) -> bool:
+        """`was_overdue(as_of)`, from the facts alone."""
+        return self.overdue_at is not None and self.overdue_at <= as_of
+
 
 class CalendarFactsCalculator:
     """`CalendarFacts` of many cases: the calendar is asked once per local day, not per case.
