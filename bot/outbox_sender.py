@@ -177,6 +177,7 @@ class OutboxSender:
             *(send(batch) for batch in claimed.values()), return_exceptions=True
         )
         delivered: list[tuple[list[int], str | None]] = []
+        sent_rooms: set[str] = set()
         refused: list[tuple[list[OutboxMessage], Exception]] = []
         for (room_id, batch), outcome in zip(claimed.items(), outcomes, strict=True):
             if isinstance(outcome, Exception):
@@ -185,15 +186,14 @@ class OutboxSender:
                 raise outcome
             else:
                 self._pacer.record(room_id)
+                sent_rooms.add(room_id)
                 delivered.append(([row.id for row in batch], outcome))
         if delivered:
             async with self._sessions.begin() as session:
                 await outbox.mark_sent_many(session, delivered, self._clock.now())
         for batch, error in refused:
             await self._record_failure(batch, error)
-        return {batch[0].room_id for batch in claimed.values()} - {
-            batch[0].room_id for batch, _ in refused
-        }
+        return sent_rooms
 
     async def _record_failure(self, batch: list[OutboxMessage], error: Exception) -> None:
         description = f"{type(error).__name__}: {error}"
