@@ -17,15 +17,17 @@ from contextlib import suppress
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import (
+    BatchMemory,
     Handled,
     HandlerConfig,
+    Route,
     Services,
     handle_message,
     prepare_batch,
     room_needs_recording,
 )
 from mediation.clock import Clock
-from storage import inbox, reference
+from storage import collected, inbox, reference
 from storage.db import is_transient, not_transient
 from storage.group_commit import GroupCommit
 from storage.models import InboxMessage
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_HANDLING_ATTEMPTS = 3
 MAX_BATCH = 32  # messages handled per transaction when they queue up
+PREPARE_AHEAD = 16  # messages a batch reads for at once (see `handlers.prepare_batch`)
 BATCH_SECONDS = 0.05  # and no longer than this, so that accepting a message never waits long
 RETRY_DELAY_SECONDS = 1.0
 MAX_RETRY_DELAY_SECONDS = 30.0
@@ -61,6 +64,8 @@ class MessageDispatcher:
         self._batch_size = max(batch_size, 1)
         self.batch_seconds = batch_seconds
         self._reference_versions: dict[str, int] | None = None
+        # first cuts of messages read for a batch but not handled in it (its time ran out)
+        self._routes: dict[int, Route] = {}
         self._sessions = session_factory
         self._config = config
         self._services = services
@@ -141,6 +146,8 @@ class MessageDispatcher:
             self._reference_versions = self._reference_versions or versions
             return
         kinds = reference.changed(self._reference_versions, versions)
+        if kinds:
+            self._routes.clear()  # cut with the old merchants
         if kinds and not await self._reload_safely(kinds):
             return  # keep the old versions: the next batch tries again
         self._reference_versions = versions
@@ -150,6 +157,7 @@ class MessageDispatcher:
         a change another process commits after that is caught by the next check."""
         if self._on_reload is None:
             return
+        self._routes.clear()  # cut with the old merchants
         versions = await self._read_reference_versions()
         if await self._reload_safely(kinds) and versions is not None:
             self._reference_versions = versions
@@ -221,10 +229,13 @@ class MessageDispatcher:
 
     async def _handle_in_transaction(self, inbox_id: int) -> tuple[InboxMessage, Handled] | None:
         async with self._sessions.begin() as session:
+            collected.start_collecting(session)
             message = await inbox.claim(session, inbox_id)
             if message is None:
                 return None  # handled before (redelivery, or a second worker)
-            result = await self._handle(session, message)
+            batch = await self._prepare(session, [message])
+            result = await self._handle(session, message, batch)
+            await collected.write_collected(session)
             await inbox.record_handled(session, [(message, result.route.value)], self._clock.now())
             return message, result
 
@@ -242,31 +253,49 @@ class MessageDispatcher:
         handled: list[tuple[InboxMessage, Handled]] = []
         started = time.monotonic()
         async with self._sessions.begin() as session:
+            collected.start_collecting(session)
             taken = await inbox.claim_many(session, inbox_ids)
-            senders = await prepare_batch(
-                session, taken, config=self._config, now=self._clock.now()
-            )
-            claimed = {message.id: message for message in taken}
+            batch = BatchMemory()
+            prepared = 0  # `taken[:prepared]` are read for; the rest when reached, if they are
             done = len(inbox_ids)
+            claimed = {message.id: message for message in taken}
+            place = {message.id: index for index, message in enumerate(taken)}
             for position, inbox_id in enumerate(inbox_ids, start=1):
                 message = claimed.get(inbox_id)
                 if message is None:
                     continue  # handled before (redelivery, or a second worker)
-                result = await self._handle(session, message)
+                if place[inbox_id] >= prepared:
+                    ahead = taken[prepared : prepared + PREPARE_AHEAD]
+                    batch.add(await self._prepare(session, ahead))
+                    prepared += len(ahead)
+                result = await self._handle(session, message, batch)
                 handled.append((message, result))
                 if result.reload or time.monotonic() - started >= self.batch_seconds:
                     done = position
                     break
                 await asyncio.sleep(0)  # let the loop answer requests that need no database
+            await collected.write_collected(session)
             routes = [(message, result.route.value) for message, result in handled]
             await inbox.record_handled(session, routes, self._clock.now())
-            del senders  # held while the batch was handled (see `prepare_batch`)
+            del batch  # held while the batch was handled (see `prepare_batch`)
         return done, handled
 
-    async def _handle(self, session: AsyncSession, message: InboxMessage) -> Handled:
+    async def _prepare(self, session: AsyncSession, messages: list[InboxMessage]) -> BatchMemory:
+        return await prepare_batch(
+            session,
+            messages,
+            config=self._config,
+            services=self._services,
+            now=self._clock.now(),
+            routes=self._routes,
+        )
+
+    async def _handle(
+        self, session: AsyncSession, message: InboxMessage, batch: BatchMemory
+    ) -> Handled:
         now = self._clock.now()
         result = await handle_message(
-            session, message, config=self._config, services=self._services, now=now
+            session, message, config=self._config, services=self._services, now=now, batch=batch
         )
         if result.reload:
             await reference.bump(session, result.reload)  # the other processes reload too

@@ -169,7 +169,7 @@ async def accept_and_notify(
     text = templates.merchant_notice(
         case.number, case.masked_text, tuple(case.demands), case.amount, reply_by
     )
-    await ctx.reply(text, mention_ids=list(merchant_ids), case_id=case.id)
+    await ctx.reply(text, mention_ids=list(merchant_ids), case=case)
 
 
 async def done_deadline_keys(session: AsyncSession, case_id: int) -> frozenset[str]:

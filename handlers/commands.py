@@ -135,7 +135,7 @@ async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
             case.masked_text,
             entries,
         ),
-        case_id=case.id,
+        case=case,
     )
 
 
@@ -144,7 +144,7 @@ async def cmd_withdraw(ctx: HandlerContext, call: CommandCall) -> None:
     if case is None:
         return
     act(ctx, case, CaseAction.WITHDRAW, _actor(ctx, case))
-    await ctx.reply(templates.case_withdrawn(case.number), case_id=case.id)
+    await ctx.reply(templates.case_withdrawn(case.number), case=case)
 
 
 async def cmd_accept(ctx: HandlerContext, call: CommandCall) -> None:
@@ -158,7 +158,7 @@ async def cmd_accept(ctx: HandlerContext, call: CommandCall) -> None:
             templates.case_accepted(case.number)
             + "\n"
             + templates.merchant_not_in_group(case.number, case.merchant_name),
-            case_id=case.id,
+            case=case,
         )
         return
     await accept_and_notify(ctx, case, actor=Actor.STAFF, merchant_ids=merchant_ids)
@@ -172,7 +172,7 @@ async def cmd_refuse(ctx: HandlerContext, call: CommandCall) -> None:
         return
     reason = " ".join(call.args[1:])[:200]
     act(ctx, case, CaseAction.REFUSE, Actor.STAFF, data={"reason": reason})
-    await ctx.reply(templates.case_refused(case.number, reason), case_id=case.id)
+    await ctx.reply(templates.case_refused(case.number, reason), case=case)
 
 
 CLOSE_OUTCOMES = {
@@ -202,7 +202,7 @@ async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
         case.money_returned = amount if amount is not None else case.offer_amount
     status = CaseStatus(case.status)
     await ctx.reply(
-        templates.case_closed(case.number, status.label, case.money_returned), case_id=case.id
+        templates.case_closed(case.number, status.label, case.money_returned), case=case
     )
 
 
@@ -221,7 +221,7 @@ async def cmd_reopen(ctx: HandlerContext, call: CommandCall) -> None:
     if case is None:
         return
     act(ctx, case, CaseAction.REOPEN, Actor.STAFF)
-    await ctx.reply(templates.case_reopened(case.number), case_id=case.id)
+    await ctx.reply(templates.case_reopened(case.number), case=case)
 
 
 async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
@@ -244,7 +244,7 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
     await ctx.reply(
         templates.case_assigned(case.number, assignee.display_name or assignee.id),
         mention_ids=[assignee.id],
-        case_id=case.id,
+        case=case,
     )
 
 

@@ -15,8 +15,9 @@ from mediation.privacy import mask_text
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
 from storage import outbox
-from storage.models import InboxMessage, Member
+from storage.models import Case, InboxMessage, Member
 
+from .batch import BatchMemory
 from .rate_limit import SenderRateLimiter
 
 
@@ -52,6 +53,7 @@ class HandlerContext:
     now: datetime
     message: InboxMessage
     sender: Member
+    batch: BatchMemory = field(default_factory=BatchMemory)
     reload: set[str] = field(default_factory=set)  # reference data changed: reload after commit
 
     @property
@@ -75,7 +77,7 @@ class HandlerContext:
         text: str,
         *,
         mention_ids: list[str] | None = None,
-        case_id: int | None = None,
+        case: Case | None = None,
         room_id: str | None = None,
         image_path: str | None = None,
     ) -> None:
@@ -84,7 +86,7 @@ class HandlerContext:
         The text is masked here, whatever built it: a phone number someone typed into a
         command argument or a display name must not come back out in the group.
         """
-        await outbox.enqueue(
+        await outbox.enqueue_with_batch(
             self.session,
             room_id=room_id or self.message.room_id,
             text=mask_text(text),
@@ -92,5 +94,5 @@ class HandlerContext:
             mention_ids=mention_ids,
             image_path=image_path,
             cause_inbox_id=self.message.id,
-            case_id=case_id,
+            case=case,
         )

@@ -11,8 +11,6 @@ the reporter in the group is the consumer's channel.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
-from typing import Protocol
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -25,11 +23,14 @@ from mediation.privacy import mask_mobile
 from storage import cases
 from storage.models import Case
 
+from .batch import ComplaintFacts
 from .case_actions import accept_and_notify, merchant_member_ids
 from .context import HandlerContext
 
 REQUIRED_FOR_MEDIATION = ("merchant", "facts", "demand")
 NEAR_IDENTICAL_RATIO = 90
+MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compared with
+OPEN_STATUS_VALUES = tuple(sorted(status.value for status in OPEN_STATUSES))
 
 
 async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
@@ -44,7 +45,7 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
             at=ctx.now,
             data={"inbox_id": ctx.message.id, "masked_text": parsed.masked_text[:500]},
         )
-        await ctx.reply(templates.duplicate_linked(duplicate.number), case_id=duplicate.id)
+        await ctx.reply(templates.duplicate_linked(duplicate.number), case=duplicate)
         return
     case = await open_case(ctx, parsed)
     text = templates.case_opened(
@@ -79,8 +80,8 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         updated_at=ctx.now,
         source_message_id=message.message_id,
     )
-    ctx.session.add(case)
-    await ctx.session.flush()
+    ctx.session.add(case)  # flushed with the batch's others (see storage/collected.py)
+    ctx.batch.case_opened(case, message.room_id, awaits_details=bool(case.missing))
     cases.record_event(
         ctx.session,
         case,
@@ -105,15 +106,17 @@ async def reply_and_move_on(ctx: HandlerContext, case: Case, text: str) -> None:
     merchant_ids = await merchant_member_ids(ctx.session, case.merchant_id) if ready else []
     if ready and not merchant_ids:
         note = templates.merchant_not_in_group(case.number, case.merchant_name)
-        await ctx.reply(f"{text}\n{note}", mention_ids=sorted(ctx.config.admins), case_id=case.id)
+        await ctx.reply(f"{text}\n{note}", mention_ids=sorted(ctx.config.admins), case=case)
         return
-    await ctx.reply(text, case_id=case.id)
+    await ctx.reply(text, case=case)
     if ready:
         await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
 
 
 async def incomplete_case_of_sender(ctx: HandlerContext) -> Case | None:
     """The sender's most recent case in this room that still waits for details."""
+    if not ctx.batch.may_await_details(ctx.message.room_id, ctx.message.sender_id):
+        return None  # the batch read that the sender has none
     since = ctx.now - ctx.config.duplicate_window
     rows = await ctx.session.scalars(
         select(Case)
@@ -168,51 +171,32 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
     return True
 
 
-class ComplaintFacts(Protocol):
-    """What duplicate detection compares: a stored case, or just those columns of it."""
-
-    @property
-    def masked_text(self) -> str: ...
-    @property
-    def contacts(self) -> list[str]: ...
-    @property
-    def amount(self) -> Decimal | None: ...
-    @property
-    def merchant_id(self) -> int | None: ...
-    @property
-    def merchant_name(self) -> str | None: ...
-    @property
-    def reporter_id(self) -> str: ...
-
-
 async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | None:
     """An open case in this room, recent enough, about the same complaint.
 
-    A busy room has many open cases: only the compared columns are read for each, and the
-    whole case only for the one that matches.
+    A busy room has many open cases: only the compared columns are read for each (by the
+    batch, for all its complaints at once, or here), and the whole case only for the one
+    that matches.
     """
+    room_id = ctx.message.room_id
     since: datetime = ctx.now - ctx.config.duplicate_window
-    candidates = await ctx.session.execute(
-        select(
-            Case.id,
-            Case.masked_text,
-            Case.contacts,
-            Case.amount,
-            Case.merchant_id,
-            Case.merchant_name,
-            Case.reporter_id,
+    candidates = ctx.batch.open_cases_in(room_id)
+    if candidates is None:
+        read = await cases.recent_open_cases(
+            ctx.session, [room_id], OPEN_STATUS_VALUES, since, MAX_COMPARED_CASES
         )
-        .where(
-            Case.room_id == ctx.message.room_id,
-            Case.status.in_([s.value for s in OPEN_STATUSES]),
-            Case.received_at >= since,
-        )
-        .order_by(Case.id.desc())
-        .limit(200)
-    )
-    for candidate in candidates:
+        candidates = list(read[room_id])
+    for candidate in candidates[:MAX_COMPARED_CASES]:
+        if candidate.received_at < since:
+            continue  # read for the batch's earliest window
         if is_same_complaint(candidate, parsed, ctx.message.sender_id):
-            return await ctx.session.get(Case, candidate.id)
+            case = (
+                candidate  # opened in this batch, maybe not flushed yet
+                if isinstance(candidate, Case)
+                else await ctx.session.get(Case, candidate.id)
+            )
+            if case is not None and case.status in OPEN_STATUSES:
+                return case
     return None
 
 

@@ -87,13 +87,13 @@ async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: Repl
         await ctx.reply(
             templates.merchant_refused(case.number, reading.reason),
             mention_ids=_staff_to_tell(ctx, case),
-            case_id=case.id,
+            case=case,
         )
         return
     await ctx.reply(
         templates.merchant_answer_recorded(case.number, summary),
         mention_ids=[case.reporter_id],
-        case_id=case.id,
+        case=case,
     )
 
 
@@ -128,17 +128,17 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
     )
     if reading.intent is ReplyIntent.WITHDRAW:
         if await _apply(ctx, case, CaseAction.WITHDRAW, actor, reading):
-            await ctx.reply(templates.case_withdrawn(case.number), case_id=case.id)
+            await ctx.reply(templates.case_withdrawn(case.number), case=case)
         return True
     if reading.intent is ReplyIntent.REJECT:
         if await _apply(ctx, case, CaseAction.REJECT, actor, reading):
             merchants = await merchant_member_ids(ctx.session, case.merchant_id)
             await ctx.reply(
-                templates.reporter_rejected(case.number), mention_ids=merchants, case_id=case.id
+                templates.reporter_rejected(case.number), mention_ids=merchants, case=case
             )
         return True
     if case.offer_remedy == REFUSED_REMEDY:
-        await ctx.reply(templates.cannot_confirm_refusal(case.number), case_id=case.id)
+        await ctx.reply(templates.cannot_confirm_refusal(case.number), case=case)
         return True
     if not await _apply(ctx, case, CaseAction.CONFIRM, actor, reading):
         return True
@@ -152,7 +152,7 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
         + "\n"
         + templates.ask_for_rating(case.number),
         mention_ids=[case.reporter_id],
-        case_id=case.id,
+        case=case,
     )
     return True
 
@@ -172,7 +172,7 @@ async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> b
         return True
     if await _apply(ctx, case, CaseAction.RATE, Actor.REPORTER, None, data={"rating": rating}):
         case.rating = rating
-        await ctx.reply(templates.rating_thanks(case.number, rating), case_id=case.id)
+        await ctx.reply(templates.rating_thanks(case.number, rating), case=case)
     return True
 
 
@@ -224,7 +224,7 @@ async def _apply(
     try:
         act(ctx, case, action, actor, data=details)
     except IllegalTransition as refusal:
-        await ctx.reply(refusal.message, case_id=case.id)
+        await ctx.reply(refusal.message, case=case)
         return False
     return True
 

@@ -6,27 +6,53 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.case_numbers import format_case_number
+from mediation.cases import CaseStatus
 
+from .collected import collecting
 from .models import Case, CaseCounter, CaseEvent
 from .upsert import insert_ignore
+
+# what duplicate detection compares, with the case id and its room
+COMPARED_COLUMNS = (
+    "id",
+    "room_id",
+    "masked_text",
+    "contacts",
+    "amount",
+    "merchant_id",
+    "merchant_name",
+    "reporter_id",
+    "received_at",
+)
 
 
 async def next_case_number(session: AsyncSession, period: str) -> str:
     """Allocate the next number in a period inside the caller's transaction.
 
     The first case of a period creates its counter; when another process creates it at the
-    same moment, this one takes the next number from that counter instead.
+    same moment, this one takes the next number from that counter instead. A transaction
+    that collects its writes (storage/collected.py) takes its first number of a period from
+    the row, which it then holds locked, and the following ones in memory; the row is
+    brought up to date once, before the commit.
     """
+    collected = collecting(session)
+    if collected is not None and period in collected.counters:
+        sequence = collected.counters[period] + 1
+        collected.counters[period] = sequence
+        collected.counters_behind.add(period)
+        return format_case_number(period, sequence)
     sequence = await _increment(session, period)
     if sequence is None:
         values = {"period": period, "last_sequence": 1}
         created = await insert_ignore(session, CaseCounter, values, returning=CaseCounter.period)
         sequence = 1 if created is not None else await _increment(session, period)
     assert sequence is not None
+    if collected is not None:
+        collected.counters[period] = sequence
     return format_case_number(period, sequence)
 
 
@@ -53,7 +79,7 @@ def record_event(
     dedupe_key: str | None = None,
 ) -> CaseEvent:
     event = CaseEvent(
-        case_id=case.id,
+        case=case,
         kind=kind,
         actor=actor,
         actor_id=actor_id,
@@ -64,6 +90,59 @@ def record_event(
     session.add(event)
     case.updated_at = at
     return event
+
+
+async def reporters_awaiting_details(
+    session: AsyncSession, rooms: Collection[str], reporters: Collection[str], since: datetime
+) -> set[tuple[str, str]]:
+    """(room, reporter) pairs among these with a pending case received since `since` that
+    still waits for details (merchant, facts, demand or contact)."""
+    if not rooms or not reporters:
+        return set()
+    rows = await session.execute(
+        select(Case.room_id, Case.reporter_id, Case.missing).where(
+            Case.room_id.in_(sorted(set(rooms))),
+            Case.reporter_id.in_(sorted(set(reporters))),
+            Case.status == CaseStatus.PENDING,
+            Case.received_at >= since,
+        )
+    )
+    return {(room_id, reporter_id) for room_id, reporter_id, missing in rows if missing}
+
+
+async def recent_open_cases(
+    session: AsyncSession,
+    rooms: Collection[str],
+    statuses: Collection[str],
+    since: datetime,
+    per_room: int,
+) -> dict[str, list[Row[Any]]]:
+    """Each room's newest `per_room` cases received since `since` in one of `statuses`,
+    newest first, as the columns duplicate detection compares (every room asked for has
+    a list, maybe empty)."""
+    found: dict[str, list[Row[Any]]] = {room_id: [] for room_id in rooms}
+    if not found:
+        return found
+    newest_first = (
+        func.row_number().over(partition_by=Case.room_id, order_by=Case.id.desc()).label("rank")
+    )
+    ranked = (
+        select(*(getattr(Case, name) for name in COMPARED_COLUMNS), newest_first)
+        .where(
+            Case.room_id.in_(sorted(found)),
+            Case.status.in_(sorted(statuses)),
+            Case.received_at >= since,
+        )
+        .subquery()
+    )
+    rows = await session.execute(
+        select(*(ranked.c[name] for name in COMPARED_COLUMNS))
+        .where(ranked.c.rank <= per_room)
+        .order_by(ranked.c.room_id, ranked.c.id.desc())
+    )
+    for row in rows:
+        found[row.room_id].append(row)
+    return found
 
 
 async def by_number(session: AsyncSession, number: str) -> Case | None:

@@ -20,7 +20,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UTCDateTime
 
@@ -197,6 +197,9 @@ class CaseEvent(Base):
     __table_args__ = (UniqueConstraint("case_id", "dedupe_key", name="uq_case_event_once"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # set when the event is recorded, so a case not yet flushed gets its id on the flush;
+    # never loaded (an event is read for its columns)
+    case: Mapped[Case] = relationship(lazy="raise")
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str | None] = mapped_column(String(128))

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Update, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import OutboxMessage, Room
+from .collected import collecting
+from .models import Case, OutboxMessage, Room
 from .upsert import insert_ignore
 
 PENDING = "pending"
@@ -38,24 +39,59 @@ async def enqueue(
     dedupe_key: str | None = None,
 ) -> int | None:
     """Queue a reply; with a `dedupe_key` the same reply is never queued twice."""
-    return await insert_ignore(
-        session,
-        OutboxMessage,
-        {
-            "room_id": room_id,
-            "text": text,
-            "mention_ids": mention_ids or [],
-            "image_path": image_path,
-            "state": PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "cause_inbox_id": cause_inbox_id,
-            "case_id": case_id,
-            "dedupe_key": dedupe_key,
-        },
-        returning=OutboxMessage.id,
-    )
+    row = _row(room_id, text, now, mention_ids, image_path, cause_inbox_id, case_id, dedupe_key)
+    return await insert_ignore(session, OutboxMessage, row, returning=OutboxMessage.id)
+
+
+async def enqueue_with_batch(
+    session: AsyncSession,
+    *,
+    room_id: str,
+    text: str,
+    now: datetime,
+    mention_ids: list[str] | None = None,
+    image_path: str | None = None,
+    cause_inbox_id: int | None = None,
+    case: Case | None = None,
+) -> None:
+    """Queue a reply with the rest of the transaction's replies when it collects its writes
+    (storage/collected.py), at once otherwise; either way it commits with the transaction.
+    The case may be one not flushed yet: its id is filled in when the reply is written."""
+    row = _row(room_id, text, now, mention_ids, image_path, cause_inbox_id, None, None)
+    collected = collecting(session)
+    if collected is not None:
+        collected.replies.append((row, case))
+        return
+    if case is not None:
+        if case.id is None:
+            await session.flush()
+        row["case_id"] = case.id
+    await insert_ignore(session, OutboxMessage, row, returning=OutboxMessage.id)
+
+
+def _row(
+    room_id: str,
+    text: str,
+    now: datetime,
+    mention_ids: list[str] | None,
+    image_path: str | None,
+    cause_inbox_id: int | None,
+    case_id: int | None,
+    dedupe_key: str | None,
+) -> dict[str, object]:
+    return {
+        "room_id": room_id,
+        "text": text,
+        "mention_ids": mention_ids or [],
+        "image_path": image_path,
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "cause_inbox_id": cause_inbox_id,
+        "case_id": case_id,
+        "dedupe_key": dedupe_key,
+    }
 
 
 async def due(

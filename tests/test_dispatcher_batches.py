@@ -12,7 +12,9 @@ from sqlalchemy import event, func, select
 from bot import dispatcher as dispatcher_module
 from bot.app import BotApp
 from bot.messages import IncomingMessage
-from storage.models import Case, InboxMessage, Merchant, OutboxMessage
+from mediation.cases import EventKind
+from storage import collected, outbox
+from storage.models import Case, CaseEvent, InboxMessage, Merchant, OutboxMessage
 
 from .conftest import START
 from .conversation import GRID_WORKER, STAFF, Person
@@ -141,3 +143,79 @@ async def test_a_batch_that_runs_out_of_time_commits_what_it_did_and_goes_on(bot
 
     assert commits() == 3
     assert await scalar(bot, select(func.count()).select_from(Case)) == 3
+
+
+async def test_a_complaint_repeated_in_one_batch_is_linked_to_the_case_the_batch_opened(
+    bot: BotApp,
+) -> None:
+    ids = await queue_without_handling(
+        bot, [message(0, COMPLAINTS[0], room="room-0"), message(1, COMPLAINTS[0], room="room-0")]
+    )
+    bot.dispatcher.batch_seconds = 600
+
+    await bot.dispatcher.process_batch(ids)
+
+    async with bot.sessions() as session:
+        (case,) = (await session.scalars(select(Case))).all()
+        kinds = list(await session.scalars(select(CaseEvent.kind).order_by(CaseEvent.id)))
+        reply_cases = list(await session.scalars(select(OutboxMessage.case_id)))
+    assert kinds.count(EventKind.DUPLICATE_LINKED) == 1
+    assert reply_cases and set(reply_cases) == {case.id}
+
+
+async def test_details_posted_in_the_batch_that_opened_the_case_fill_it(bot: BotApp) -> None:
+    ids = await queue_without_handling(
+        bot,
+        [
+            message(0, "【投诉】湖西路张记饺子馆多收消费者58元", room="room-0"),
+            message(1, "要求退款，电话13812345678", room="room-0"),
+        ],
+    )
+    bot.dispatcher.batch_seconds = 600
+
+    await bot.dispatcher.process_batch(ids)
+
+    async with bot.sessions() as session:
+        case = await session.scalar(select(Case))
+        routes = list(await session.scalars(select(InboxMessage.route).order_by(InboxMessage.id)))
+    assert routes == ["complaint", "details"]
+    assert case is not None and case.missing == [] and case.demands == ["退款"]
+
+
+async def test_a_batch_queues_its_replies_in_one_insert_and_numbers_its_cases_in_sequence(
+    bot: BotApp,
+) -> None:
+    ids = await queue_without_handling(bot, [message(n, t) for n, t in enumerate(COMPLAINTS)])
+    bot.dispatcher.batch_seconds = 600
+    statements: list[str] = []
+    event.listen(
+        bot.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, sql, *_rest: statements.append(sql),
+    )
+
+    await bot.dispatcher.process_batch(ids)
+    later = await queue_without_handling(bot, [message(9, COMPLAINTS[1], room="room-9")])
+    await bot.dispatcher.process_batch(later)
+
+    replies_queued = [s for s in statements if s.startswith("INSERT INTO outbox")]
+    counter_writes = [s for s in statements if s.startswith("UPDATE case_counters")]
+    assert len(replies_queued) == 2  # one per batch
+    assert len(counter_writes) <= 3  # first number, last number; the later batch's one
+    async with bot.sessions() as session:
+        numbers = list(await session.scalars(select(Case.number).order_by(Case.id)))
+        untied = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id.is_(None))
+        )
+    assert [int(number[-4:]) for number in numbers] == [1, 2, 3, 4]
+    assert untied == 0
+
+
+async def test_a_commit_with_collected_replies_not_written_is_refused(bot: BotApp) -> None:
+    with pytest.raises(RuntimeError, match="write_collected"):
+        async with bot.sessions.begin() as session:
+            collected.start_collecting(session)
+            await outbox.enqueue_with_batch(session, room_id="room-0", text="好", now=START)
+
+    async with bot.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
