@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.case_numbers import format_case_number
@@ -57,14 +57,17 @@ async def next_case_number(session: AsyncSession, period: str) -> str:
 
 
 async def _increment(session: AsyncSession, period: str) -> int | None:
-    counters = CaseCounter.__table__  # plain SQL: the ORM's bookkeeping cost more than the row
-    result = await session.execute(
-        update(counters)
-        .where(counters.c.period == period)
-        .values(last_sequence=counters.c.last_sequence + 1)
-        .returning(counters.c.last_sequence)
-    )
+    result = await session.execute(_INCREMENT, {"counter_period": period})
     return result.scalar_one_or_none()
+
+
+_COUNTERS = CaseCounter.__table__  # plain SQL: the ORM's bookkeeping cost more than the row
+_INCREMENT = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.period == bindparam("counter_period"))
+    .values(last_sequence=_COUNTERS.c.last_sequence + 1)
+    .returning(_COUNTERS.c.last_sequence)
+)
 
 
 def record_event(
@@ -92,6 +95,32 @@ def record_event(
     return event
 
 
+# Built once: building these cost more than running them (everything goes in as parameters).
+_AWAITING_DETAILS = select(Case.room_id, Case.reporter_id, Case.missing).where(
+    Case.room_id.in_(bindparam("rooms", expanding=True)),
+    Case.reporter_id.in_(bindparam("reporters", expanding=True)),
+    Case.status == CaseStatus.PENDING,
+    Case.received_at >= bindparam("since", type_=Case.__table__.c.received_at.type),
+)
+_RANKED = (
+    select(
+        *(getattr(Case, name) for name in COMPARED_COLUMNS),
+        func.row_number().over(partition_by=Case.room_id, order_by=Case.id.desc()).label("rank"),
+    )
+    .where(
+        Case.room_id.in_(bindparam("rooms", expanding=True)),
+        Case.status.in_(bindparam("statuses", expanding=True)),
+        Case.received_at >= bindparam("since", type_=Case.__table__.c.received_at.type),
+    )
+    .subquery()
+)
+_RECENT_OPEN_CASES = (
+    select(*(_RANKED.c[name] for name in COMPARED_COLUMNS))
+    .where(_RANKED.c.rank <= bindparam("per_room"))
+    .order_by(_RANKED.c.room_id, _RANKED.c.id.desc())
+)
+
+
 async def reporters_awaiting_details(
     session: AsyncSession, rooms: Collection[str], reporters: Collection[str], since: datetime
 ) -> set[tuple[str, str]]:
@@ -100,12 +129,8 @@ async def reporters_awaiting_details(
     if not rooms or not reporters:
         return set()
     rows = await session.execute(
-        select(Case.room_id, Case.reporter_id, Case.missing).where(
-            Case.room_id.in_(sorted(set(rooms))),
-            Case.reporter_id.in_(sorted(set(reporters))),
-            Case.status == CaseStatus.PENDING,
-            Case.received_at >= since,
-        )
+        _AWAITING_DETAILS,
+        {"rooms": sorted(set(rooms)), "reporters": sorted(set(reporters)), "since": since},
     )
     return {(room_id, reporter_id) for room_id, reporter_id, missing in rows if missing}
 
@@ -123,22 +148,14 @@ async def recent_open_cases(
     found: dict[str, list[Row[Any]]] = {room_id: [] for room_id in rooms}
     if not found:
         return found
-    newest_first = (
-        func.row_number().over(partition_by=Case.room_id, order_by=Case.id.desc()).label("rank")
-    )
-    ranked = (
-        select(*(getattr(Case, name) for name in COMPARED_COLUMNS), newest_first)
-        .where(
-            Case.room_id.in_(sorted(found)),
-            Case.status.in_(sorted(statuses)),
-            Case.received_at >= since,
-        )
-        .subquery()
-    )
     rows = await session.execute(
-        select(*(ranked.c[name] for name in COMPARED_COLUMNS))
-        .where(ranked.c.rank <= per_room)
-        .order_by(ranked.c.room_id, ranked.c.id.desc())
+        _RECENT_OPEN_CASES,
+        {
+            "rooms": sorted(found),
+            "statuses": sorted(statuses),
+            "since": since,
+            "per_room": per_room,
+        },
     )
     for row in rows:
         found[row.room_id].append(row)

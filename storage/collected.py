@@ -22,6 +22,12 @@ from .models import Case, CaseCounter, OutboxMessage
 from .upsert import insert_ignore_many
 
 _KEY = "collected_writes"
+_COUNTERS = CaseCounter.__table__
+_SET_COUNTER = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.period == bindparam("counter_period"))
+    .values(last_sequence=bindparam("counter_last"))
+)
 
 
 @dataclass
@@ -53,11 +59,8 @@ async def write_collected(session: AsyncSession) -> None:
     if not collected:
         return
     if collected.counters_behind:
-        table = CaseCounter.__table__
         await session.execute(
-            update(table)
-            .where(table.c.period == bindparam("counter_period"))
-            .values(last_sequence=bindparam("counter_last")),
+            _SET_COUNTER,
             [
                 {"counter_period": period, "counter_last": collected.counters[period]}
                 for period in sorted(collected.counters_behind)

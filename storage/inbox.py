@@ -84,6 +84,26 @@ async def unhandled_ids(session: AsyncSession) -> list[int]:
     return list(rows)
 
 
+# Built once: building a statement cost more than running it (the ids go in as parameters).
+_WAITING = (
+    InboxMessage.id.in_(bindparam("claim_ids", expanding=True)),
+    InboxMessage.state == RECEIVED,
+)
+_LOCK_WAITING = select(InboxMessage).where(*_WAITING).with_for_update(skip_locked=True)
+_TAKE_WAITING = update(InboxMessage).where(*_WAITING).values(state=RECEIVED).returning(InboxMessage)
+_INBOX = InboxMessage.__table__
+_MARK_HANDLED = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("handled_id"))
+    .values(
+        state=HANDLED,
+        route=bindparam("handled_route"),
+        attempts=_INBOX.c.attempts + 1,
+        handled_at=bindparam("handled_at_time", type_=_INBOX.c.handled_at.type),
+    )
+)
+
+
 async def claim(session: AsyncSession, inbox_id: int) -> InboxMessage | None:
     """The message, held for this transaction, if it still waits to be handled."""
     taken = await claim_many(session, [inbox_id])
@@ -102,15 +122,11 @@ async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[
     takes the database's one write lock first, so a second process waits for it and then
     finds the messages handled.
     """
-    waiting = (InboxMessage.id.in_(list(inbox_ids)), InboxMessage.state == RECEIVED)
+    ids = {"claim_ids": list(inbox_ids)}
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        locked = select(InboxMessage).where(*waiting).with_for_update(skip_locked=True)
-        taken = list(await session.scalars(locked))
+        taken = list(await session.scalars(_LOCK_WAITING, ids))
     else:
-        rows = await session.scalars(
-            update(InboxMessage).where(*waiting).values(state=RECEIVED).returning(InboxMessage)
-        )
-        taken = list(rows)
+        taken = list(await session.scalars(_TAKE_WAITING, ids))
     for message in taken:
         session.expunge(message)  # read-only from here; `record_handled` writes the outcome
     return sorted(taken, key=lambda message: message.id)
@@ -122,20 +138,12 @@ async def record_handled(
     """Mark claimed messages handled, each with its route, in one statement."""
     if not handled:
         return
-    table = InboxMessage.__table__
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("handled_id"))
-        .values(
-            state=HANDLED,
-            route=bindparam("handled_route"),
-            attempts=table.c.attempts + 1,
-            handled_at=now,
-        )
-    )
     await session.execute(
-        statement,
-        [{"handled_id": message.id, "handled_route": route} for message, route in handled],
+        _MARK_HANDLED,
+        [
+            {"handled_id": message.id, "handled_route": route, "handled_at_time": now}
+            for message, route in handled
+        ],
     )
     for message, route in handled:
         message.state, message.route, message.handled_at = HANDLED, route, now

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.roles import Role
@@ -33,6 +33,9 @@ async def ensure_room(
         )
 
 
+_MEMBERS = select(Member).where(Member.id.in_(bindparam("member_ids", expanding=True)))
+
+
 async def load_members(
     session: AsyncSession, members: Collection[tuple[str, str]], now: datetime
 ) -> list[Member]:
@@ -43,7 +46,7 @@ async def load_members(
     names = dict(members)
     if not names:
         return []
-    loaded = list(await session.scalars(select(Member).where(Member.id.in_(list(names)))))
+    loaded = list(await session.scalars(_MEMBERS, {"member_ids": list(names)}))
     missing = names.keys() - {member.id for member in loaded}
     if missing:
         first_seen = [
@@ -57,7 +60,7 @@ async def load_members(
             for member_id in sorted(missing)
         ]
         await insert_ignore_many(session, Member, first_seen)
-        loaded += await session.scalars(select(Member).where(Member.id.in_(sorted(missing))))
+        loaded += await session.scalars(_MEMBERS, {"member_ids": sorted(missing)})
     return loaded
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .collected import collecting
@@ -94,6 +94,46 @@ def _row(
     }
 
 
+# Built once: building these cost more than running them (everything goes in as parameters).
+_WAITING = select(OutboxMessage).where(OutboxMessage.state.in_([PENDING, SENDING]))
+_DUE = _WAITING.order_by(OutboxMessage.id).limit(bindparam("due_limit"))
+_DUE_FOR_ACCOUNT = (
+    _WAITING.outerjoin(Room, Room.id == OutboxMessage.room_id)
+    .where(or_(Room.account_id.is_(None), Room.account_id == bindparam("account")))
+    .order_by(OutboxMessage.id)
+    .limit(bindparam("due_limit"))
+)
+_TABLE = OutboxMessage.__table__  # plain SQL: no ORM objects are held for these rows
+_FREE = (
+    select(_TABLE.c.id)
+    .where(
+        _TABLE.c.id.in_(bindparam("claim_ids", expanding=True)),
+        _TABLE.c.state.in_([PENDING, SENDING]),
+        _TABLE.c.next_attempt_at <= bindparam("claim_now", type_=_TABLE.c.next_attempt_at.type),
+    )
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(_FREE.scalar_subquery()))
+    .values(
+        state=SENDING,
+        next_attempt_at=bindparam("lease_until", type_=_TABLE.c.next_attempt_at.type),
+    )
+    .returning(_TABLE.c.id)
+)
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("sent_id"))
+    .values(
+        state=SENT,
+        sent_at=bindparam("sent_time", type_=_TABLE.c.sent_at.type),
+        attempts=_TABLE.c.attempts + 1,
+        platform_message_id=bindparam("sent_platform_id"),
+    )
+)
+
+
 async def due(
     session: AsyncSession, now: datetime, limit: int = 50, *, account_id: str | None = None
 ) -> list[OutboxMessage]:
@@ -103,12 +143,10 @@ async def due(
     the same room and keep each room's messages in order. With `account_id`, only the
     replies for rooms that account serves (or that no account has claimed yet).
     """
-    statement = select(OutboxMessage).where(OutboxMessage.state.in_([PENDING, SENDING]))
-    if account_id is not None:
-        statement = statement.outerjoin(Room, Room.id == OutboxMessage.room_id).where(
-            or_(Room.account_id.is_(None), Room.account_id == account_id)
-        )
-    rows = await session.scalars(statement.order_by(OutboxMessage.id).limit(limit))
+    if account_id is None:
+        rows = await session.scalars(_DUE, {"due_limit": limit})
+    else:
+        rows = await session.scalars(_DUE_FOR_ACCOUNT, {"due_limit": limit, "account": account_id})
     return list(rows)
 
 
@@ -121,21 +159,8 @@ async def claim(
     sent or given up on meanwhile, are not taken. PostgreSQL skips rows locked by a
     concurrent claim instead of waiting for them; SQLite runs one writer at a time.
     """
-    free = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.id.in_(list(outbox_ids)),
-            OutboxMessage.state.in_([PENDING, SENDING]),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .with_for_update(skip_locked=True)
-    )
-    table = OutboxMessage.__table__  # plain SQL: no ORM objects are held for these rows
     result = await session.execute(
-        update(table)
-        .where(table.c.id.in_(free.scalar_subquery()))
-        .values(state=SENDING, next_attempt_at=until)
-        .returning(table.c.id)
+        _CLAIM, {"claim_ids": list(outbox_ids), "claim_now": now, "lease_until": until}
     )
     return set(result.scalars())
 
@@ -166,27 +191,15 @@ async def mark_sent_many(
 ) -> None:
     """Mark delivered replies sent: each delivery is the ids sent as one platform message
     and that message's platform id."""
-    rows = [
+    rows: list[dict[str, object]] = [
         {"sent_id": outbox_id, "sent_platform_id": platform_message_id}
         for outbox_ids, platform_message_id in deliveries
         for outbox_id in outbox_ids
     ]
+    for row in rows:
+        row["sent_time"] = now
     if rows:
-        await session.execute(_mark_sent_statement(now), rows)
-
-
-def _mark_sent_statement(now: datetime) -> Update:
-    table = OutboxMessage.__table__
-    return (
-        update(table)
-        .where(table.c.id == bindparam("sent_id"))
-        .values(
-            state=SENT,
-            sent_at=now,
-            attempts=table.c.attempts + 1,
-            platform_message_id=bindparam("sent_platform_id"),
-        )
-    )
+        await session.execute(_MARK_SENT, rows)
 
 
 async def mark_attempt_failed(

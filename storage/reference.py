@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import ReferenceVersion
 from .upsert import insert_ignore
 
+_CURRENT = select(ReferenceVersion.name, ReferenceVersion.version)  # built once
+
 
 async def current(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(ReferenceVersion.name, ReferenceVersion.version))
+    rows = await session.execute(_CURRENT)
     return {name: version for name, version in rows.all()}
 
 
