@@ -30,6 +30,7 @@ from mediation.clock import Clock
 from storage import collected, inbox, reference
 from storage.db import is_transient, not_transient
 from storage.group_commit import GroupCommit
+from storage.inbox import ClaimedMessage
 from storage.models import InboxMessage
 
 from .messages import IncomingMessage
@@ -222,12 +223,12 @@ class MessageDispatcher:
             await self._reload(result.reload)
         self._on_replies_queued()
 
-    def _after_commit(self, message: InboxMessage) -> None:
-        handled_at = message.handled_at or self._clock.now()
+    def _after_commit(self, message: ClaimedMessage) -> None:
+        handled_at = self._clock.now()
         if room_needs_recording(self._services, message.room_id, handled_at):
             self._services.known_rooms[message.room_id] = handled_at
 
-    async def _handle_in_transaction(self, inbox_id: int) -> tuple[InboxMessage, Handled] | None:
+    async def _handle_in_transaction(self, inbox_id: int) -> tuple[ClaimedMessage, Handled] | None:
         async with self._sessions.begin() as session:
             collected.start_collecting(session)
             message = await inbox.claim(session, inbox_id)
@@ -241,7 +242,7 @@ class MessageDispatcher:
 
     async def _handle_batch_in_transaction(
         self, inbox_ids: list[int]
-    ) -> tuple[int, list[tuple[InboxMessage, Handled]]]:
+    ) -> tuple[int, list[tuple[ClaimedMessage, Handled]]]:
         """Handle the batch up to the first message that changes reference data, or until
         the batch has taken `batch_seconds`; return how many of `inbox_ids` were dealt with
         and what came of the ones handled. The rest stay `received` for the next batch.
@@ -250,7 +251,7 @@ class MessageDispatcher:
         needs the database (a message being accepted, a page) waits for its commit: the
         time limit keeps that wait short however long the queue is.
         """
-        handled: list[tuple[InboxMessage, Handled]] = []
+        handled: list[tuple[ClaimedMessage, Handled]] = []
         started = time.monotonic()
         async with self._sessions.begin() as session:
             collected.start_collecting(session)
@@ -280,7 +281,7 @@ class MessageDispatcher:
             del batch  # held while the batch was handled (see `prepare_batch`)
         return done, handled
 
-    async def _prepare(self, session: AsyncSession, messages: list[InboxMessage]) -> BatchMemory:
+    async def _prepare(self, session: AsyncSession, messages: list[ClaimedMessage]) -> BatchMemory:
         return await prepare_batch(
             session,
             messages,
@@ -291,7 +292,7 @@ class MessageDispatcher:
         )
 
     async def _handle(
-        self, session: AsyncSession, message: InboxMessage, batch: BatchMemory
+        self, session: AsyncSession, message: ClaimedMessage, batch: BatchMemory
     ) -> Handled:
         now = self._clock.now()
         result = await handle_message(

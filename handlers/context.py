@@ -15,7 +15,8 @@ from mediation.privacy import mask_text
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
 from storage import outbox
-from storage.models import Case, InboxMessage, Member
+from storage.inbox import ClaimedMessage
+from storage.models import Case, Member
 
 from .batch import BatchMemory
 from .rate_limit import SenderRateLimiter
@@ -51,7 +52,7 @@ class HandlerContext:
     config: HandlerConfig
     services: Services
     now: datetime
-    message: InboxMessage
+    message: ClaimedMessage
     sender: Member
     batch: BatchMemory = field(default_factory=BatchMemory)
     reload: set[str] = field(default_factory=set)  # reference data changed: reload after commit

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation import templates
 from mediation.parsing import ParsedMessage
 from storage import cases, members
-from storage.models import InboxMessage
+from storage.inbox import ClaimedMessage
 
 from .batch import BatchMemory
 from .commands import handle_command
@@ -40,7 +40,7 @@ class Handled:
 
 async def prepare_batch(
     session: AsyncSession,
-    messages: list[InboxMessage],
+    messages: list[ClaimedMessage],
     *,
     config: HandlerConfig,
     services: Services,
@@ -82,13 +82,13 @@ async def prepare_batch(
     )
 
 
-def _first_cut(message: InboxMessage, config: HandlerConfig, services: Services) -> Route:
+def _first_cut(message: ClaimedMessage, config: HandlerConfig, services: Services) -> Route:
     return first_cut(message.text, message.sender_id, bot_id=config.bot_id, parser=services.parser)
 
 
 async def handle_message(
     session: AsyncSession,
-    message: InboxMessage,
+    message: ClaimedMessage,
     *,
     config: HandlerConfig,
     services: Services,

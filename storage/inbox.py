@@ -77,6 +77,26 @@ async def accept_many(
     return results
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """A stored message taken for handling, as it was accepted (the columns handling reads;
+    plain values: loading ORM objects for rows nobody changes cost more than the claim)."""
+
+    id: int
+    message_id: str
+    room_id: str
+    sender_id: str
+    sender_name: str
+    text: str
+    truncated: bool
+    mention_ids: list[str]
+    is_direct: bool
+    sent_at: datetime
+    received_at: datetime
+    account_id: str | None
+    attempts: int
+
+
 async def unhandled_ids(session: AsyncSession) -> list[int]:
     rows = await session.scalars(
         select(InboxMessage.id).where(InboxMessage.state == RECEIVED).order_by(InboxMessage.id)
@@ -89,9 +109,10 @@ _WAITING = (
     InboxMessage.id.in_(bindparam("claim_ids", expanding=True)),
     InboxMessage.state == RECEIVED,
 )
-_LOCK_WAITING = select(InboxMessage).where(*_WAITING).with_for_update(skip_locked=True)
-_TAKE_WAITING = update(InboxMessage).where(*_WAITING).values(state=RECEIVED).returning(InboxMessage)
 _INBOX = InboxMessage.__table__
+_CLAIMED_COLUMNS = [_INBOX.c[name] for name in ClaimedMessage.__dataclass_fields__]
+_LOCK_WAITING = select(*_CLAIMED_COLUMNS).where(*_WAITING).with_for_update(skip_locked=True)
+_TAKE_WAITING = update(_INBOX).where(*_WAITING).values(state=RECEIVED).returning(*_CLAIMED_COLUMNS)
 _MARK_HANDLED = (
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("handled_id"))
@@ -104,15 +125,15 @@ _MARK_HANDLED = (
 )
 
 
-async def claim(session: AsyncSession, inbox_id: int) -> InboxMessage | None:
+async def claim(session: AsyncSession, inbox_id: int) -> ClaimedMessage | None:
     """The message, held for this transaction, if it still waits to be handled."""
     taken = await claim_many(session, [inbox_id])
     return taken[0] if taken else None
 
 
-async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[InboxMessage]:
+async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[ClaimedMessage]:
     """The messages among `inbox_ids` that still wait, held for this transaction, in order.
-    They come back detached from the session: handling reads them, and `record_handled`
+    They come back as read-only snapshots: handling reads them, and `record_handled`
     writes the outcome of a whole batch in one statement.
 
     Several processes may queue the same message (each queues every `received` row on
@@ -124,16 +145,15 @@ async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[
     """
     ids = {"claim_ids": list(inbox_ids)}
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        taken = list(await session.scalars(_LOCK_WAITING, ids))
+        rows = await session.execute(_LOCK_WAITING, ids)
     else:
-        taken = list(await session.scalars(_TAKE_WAITING, ids))
-    for message in taken:
-        session.expunge(message)  # read-only from here; `record_handled` writes the outcome
+        rows = await session.execute(_TAKE_WAITING, ids)
+    taken = [ClaimedMessage(*row) for row in rows]
     return sorted(taken, key=lambda message: message.id)
 
 
 async def record_handled(
-    session: AsyncSession, handled: Sequence[tuple[InboxMessage, str]], now: datetime
+    session: AsyncSession, handled: Sequence[tuple[ClaimedMessage, str]], now: datetime
 ) -> None:
     """Mark claimed messages handled, each with its route, in one statement."""
     if not handled:
@@ -145,9 +165,6 @@ async def record_handled(
             for message, route in handled
         ],
     )
-    for message, route in handled:
-        message.state, message.route, message.handled_at = HANDLED, route, now
-        message.attempts += 1
 
 
 async def record_failure(
