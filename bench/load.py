@@ -94,7 +94,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rooms", type=int, default=4, help="rooms the messages spread over")
     parser.add_argument("--mix", type=float, default=0.3, help="share of complaints, 0..1")
     parser.add_argument("--settle", type=float, default=60.0, help="max wait after sending (s)")
-    parser.add_argument("--poll-ms", type=float, default=50.0, help="transcript poll interval")
+    parser.add_argument(
+        "--poll-ms",
+        type=float,
+        default=50.0,
+        help="pause before a room's next transcript request (a long poll) after one that "
+        "brought lines or failed",
+    )
     parser.add_argument("--max-in-flight", type=int, default=256, help="open requests at most")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--url", help="a running bot instead of starting one")

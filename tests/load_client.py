@@ -32,6 +32,8 @@ SIMILARITY_LIMIT = 80  # the bot links complaints of >= 90 % similar text as dup
 SENDER_PER_MINUTE = 10  # the bot's per-sender limit is 20 a minute (TIAOJIE_SENDER_...)
 LATE_SEND_SECONDS = 0.05
 WARM_UP_REPLY_SECONDS = 10.0
+WARM_UP_POLL_SECONDS = 0.05  # between empty answers (a bot without long polls answers at once)
+LONG_POLL_SECONDS = 10.0  # a transcript request waits this long for the room's next line
 # inbox states and routes, as the bot stores them
 RECEIVED, HANDLED, FAILED = "received", "handled", "failed"
 SENT = "sent"  # outbox (FAILED as for the inbox); anything else is still on its way
@@ -201,18 +203,26 @@ async def post_message(client: httpx.AsyncClient, message: ChatMessage) -> int |
 
 
 async def fetch_transcript(
-    client: httpx.AsyncClient, room_id: str, after: int = 0
+    client: httpx.AsyncClient, room_id: str, after: int = 0, *, wait: float = 0.0
 ) -> list[dict[str, object]]:
-    """Every transcript row of the room after `after`, following the pages."""
+    """Every transcript row of the room after `after`, following the pages. With `wait`,
+    a room with nothing after `after` is given that many seconds to get a row."""
     rows: list[dict[str, object]] = []
     while True:
-        response = await client.get(f"/sandbox/rooms/{room_id}/messages", params={"after": after})
+        response = await client.get(
+            f"/sandbox/rooms/{room_id}/messages", params=_transcript_query(after, wait)
+        )
         response.raise_for_status()
         page = list(response.json()["messages"])
         rows += page
         if len(page) < TRANSCRIPT_PAGE:
             return rows
         after = int(page[-1]["seq"])  # type: ignore[call-overload]
+        wait = 0.0  # the next page may be empty: nothing to wait for
+
+
+def _transcript_query(after: int, wait: float) -> dict[str, int | float]:
+    return {"after": after, "wait": wait} if wait > 0 else {"after": after}
 
 
 def is_bot_message(row: dict[str, object]) -> bool:
@@ -220,20 +230,35 @@ def is_bot_message(row: dict[str, object]) -> bool:
 
 
 class TranscriptWatcher:
-    """One poller per room records when each bot message first appeared (monotonic time).
+    """One long poll per room records when each bot message first appeared (monotonic time).
+
+    Each room always has a request out, answered as soon as the room has a new line (or
+    after `wait` quiet seconds). After an answer with lines, and after a failure, the
+    room's next request waits `poll_interval`, as the fixed-interval poller this replaces
+    did after every answer: a busy room costs no more requests than it did and no line is
+    seen later than then; a quiet room costs one request per `wait`, and a line arriving
+    while the request is out is seen at once. (A bot that answers an empty room without
+    waiting, an older one, is asked every `poll_interval` as before.)
 
     A bot message may carry several queued replies (the sender merges a room's backlog);
     the outbox rows it carried all name its transcript id as their platform message id.
     """
 
     def __init__(
-        self, client: httpx.AsyncClient, rooms: Sequence[str], *, poll_interval: float
+        self,
+        client: httpx.AsyncClient,
+        rooms: Sequence[str],
+        *,
+        poll_interval: float,
+        wait: float = LONG_POLL_SECONDS,
     ) -> None:
         self._client = client
         self._rooms = list(rooms)
         self._poll_interval = poll_interval
+        self._wait = wait
         self.first_seen: dict[str, float] = {}  # transcript message id -> when first seen
         self.poll_errors = 0
+        self.requests = 0  # transcript requests made, all rooms together
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -250,21 +275,26 @@ class TranscriptWatcher:
     async def _watch(self, room: str) -> None:
         after = 0
         while True:
+            self.requests += 1
+            asked_at = time.monotonic()
             try:
                 response = await self._client.get(
-                    f"/sandbox/rooms/{room}/messages", params={"after": after}
+                    f"/sandbox/rooms/{room}/messages", params=_transcript_query(after, self._wait)
                 )
                 response.raise_for_status()
                 page = list(response.json()["messages"])
             except (httpx.HTTPError, ValueError):
                 self.poll_errors += 1
-                page = []
+                await asyncio.sleep(self._poll_interval)
+                continue
             seen_at = time.monotonic()
             for row in page:
                 after = max(after, int(row["seq"]))  # type: ignore[call-overload]
                 if is_bot_message(row):
                     self.first_seen.setdefault(str(row["message_id"]), seen_at)
-            if len(page) < TRANSCRIPT_PAGE:
+            if len(page) >= TRANSCRIPT_PAGE:
+                continue  # more rows are waiting: ask at once
+            if page or seen_at - asked_at < self._wait:  # empty early: the bot did not wait
                 await asyncio.sleep(self._poll_interval)
 
 
@@ -374,7 +404,7 @@ class LoadPlan:
     rooms: int = 4
     complaint_share: float = 0.3
     settle_seconds: float = 60.0  # after the last send, how long to wait for handling
-    poll_interval: float = 0.05  # transcript pollers, per room
+    poll_interval: float = 0.05  # pause before a room's next transcript request after lines
     max_in_flight: int = 256
     seed: int = 0
     run_tag: str = "load"
@@ -421,18 +451,27 @@ class LoadReport:
     complaints_replied: int = 0
     replies_lost: list[str] = field(default_factory=list)  # none written, failed, or unseen
     replies_waiting: list[str] = field(default_factory=list)  # still in the outbox at the end
-    replied_unwatched: int = 0  # shown, but only found after the pollers stopped
+    replied_unwatched: int = 0  # shown, but only found after the watcher stopped
     extra_replies: int = 0  # complaints that got more than one reply
     not_routed_as_complaint: int = 0
-    reply_latencies: list[float] = field(default_factory=list)  # 202 -> reply seen by poller
+    reply_latencies: list[float] = field(default_factory=list)  # 202 -> reply seen by watcher
     server_latencies: list[float] = field(default_factory=list)  # inbox received -> sent
     rate_limited: int = 0  # handled as over the per-sender limit (the load was mis-shaped)
     poll_errors: int = 0
     bot_messages_seen: int = 0
+    transcript_requests: int = 0  # the watcher's, from its start to its stop
+    transcript_requests_sending: int = 0  # of those, made while the messages were sent
 
     @property
     def accepted_per_second(self) -> float:
         return self.accepted / self.send_seconds if self.send_seconds > 0 else 0.0
+
+    @property
+    def transcript_requests_per_second(self) -> float:
+        """How often the watcher asked for transcript lines while the messages were sent."""
+        if self.send_seconds <= 0:
+            return 0.0
+        return self.transcript_requests_sending / self.send_seconds
 
     @property
     def processed_per_second(self) -> float:
@@ -489,14 +528,16 @@ async def run_load(base_url: str, plan: LoadPlan, *, database: DatabaseView | No
         watcher = TranscriptWatcher(client, rooms, poll_interval=plan.poll_interval)
         watcher.start()
         try:
+            requests_before = watcher.requests
             results, send_seconds, late = await _send_at_rate(client, messages, plan)
+            requests_sending = watcher.requests - requests_before
             accepted = [r for r in results if r.accepted]
             if database is not None:
                 await _wait_until_settled(database, accepted, watcher, plan.settle_seconds)
         finally:
             await watcher.stop()
         shown: set[str] = set()
-        if database is not None:  # the whole transcripts, for replies the pollers missed
+        if database is not None:  # the whole transcripts, for replies the watcher missed
             for room in rooms:
                 rows = await fetch_transcript(client, room)
                 shown |= {str(row["message_id"]) for row in rows if is_bot_message(row)}
@@ -510,6 +551,8 @@ async def run_load(base_url: str, plan: LoadPlan, *, database: DatabaseView | No
         late_sends=late,
         poll_errors=watcher.poll_errors,
         bot_messages_seen=len(watcher.first_seen),
+        transcript_requests=watcher.requests,
+        transcript_requests_sending=requests_sending,
     )
     if database is not None:
         _measure(report, database, accepted, watcher.first_seen, shown)
@@ -519,18 +562,24 @@ async def run_load(base_url: str, plan: LoadPlan, *, database: DatabaseView | No
 async def _warm_up(client: httpx.AsyncClient, factory: MessageFactory, count: int) -> None:
     """A few complaints, one at a time, each until its reply shows: first calls are slow
     (statement caches, the parser's first cut) and are not what the run measures."""
+    after = 0
     for _ in range(count):
         message = factory.complaint("warm-up-room")
         if await post_message(client, message) != 202:
             continue
         deadline = time.monotonic() + WARM_UP_REPLY_SECONDS
-        while time.monotonic() < deadline:
-            rows = await fetch_transcript(client, message.room_id)
+        while (left := deadline - time.monotonic()) > 0:
+            rows = await fetch_transcript(
+                client, message.room_id, after, wait=min(left, LONG_POLL_SECONDS)
+            )
+            if not rows:
+                await asyncio.sleep(WARM_UP_POLL_SECONDS)
+                continue
+            after = int(rows[-1]["seq"])  # type: ignore[call-overload]
             if message.merchant and any(
                 is_bot_message(row) and message.merchant in str(row["text"]) for row in rows
             ):
                 break
-            await asyncio.sleep(0.05)
 
 
 async def _send_at_rate(
@@ -686,6 +735,9 @@ def format_report(report: LoadReport, *, target_rate: float, target_p99_ms: floa
         f"POST          p50 {ms(percentile(report.post_latencies, 0.5))}, "
         f"p99 {ms(percentile(report.post_latencies, 0.99))}; "
         f"late sends (client behind schedule) {report.late_sends}",
+        f"following     {report.transcript_requests_sending} transcript requests while sending "
+        f"= {report.transcript_requests_per_second:.1f}/s for {plan.rooms} rooms "
+        f"({report.transcript_requests} in all)",
     ]
     if not report.measured:
         lines.append("processing    not measured (no database file to read; pass --db)")
@@ -700,8 +752,8 @@ def format_report(report: LoadReport, *, target_rate: float, target_p99_ms: floa
         f"{report.processed_per_second:.1f}/s ({ratio(report.processed_per_second, target_rate)})",
         f"accept→reply  p50 {ms(report.reply_p(0.5))}, p99 {ms(p99)}{p99_ratio}, "
         f"max {ms(max(report.reply_latencies, default=None))}; "
-        f"n={len(report.reply_latencies)} complaints, poll interval "
-        f"{plan.poll_interval * 1000:.0f} ms",
+        f"n={len(report.reply_latencies)} complaints, seen by long polls with "
+        f"{plan.poll_interval * 1000:.0f} ms pauses after lines",
         f"server-side   inbox received → reply sent: "
         f"p50 {ms(percentile(report.server_latencies, 0.5))}, "
         f"p99 {ms(percentile(report.server_latencies, 0.99))}",
@@ -715,7 +767,7 @@ def format_report(report: LoadReport, *, target_rate: float, target_p99_ms: floa
         f"{report.not_routed_as_complaint} complaints not routed as complaints, "
         f"{report.rate_limited} rate-limited, {report.poll_errors} poll errors, "
         f"{report.bot_messages_seen} bot messages for {report.complaints_replied} replies, "
-        f"{report.replied_unwatched} replies found only after the pollers stopped",
+        f"{report.replied_unwatched} replies found only after the watcher stopped",
     ]
     if report.reply_latencies:
         mean = statistics.fmean(report.reply_latencies)

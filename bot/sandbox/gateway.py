@@ -2,19 +2,24 @@
 
 It plays the part WeChat plays in production: people post into a room over HTTP, the bot's
 replies appear in the same room transcript. Nothing here is needed when Wechaty is used.
+
+Whoever follows a room (the browser page, the load benchmark) may ask for its next lines and
+wait for them, instead of asking again and again: a request that finds nothing new is woken
+when a line for its room is committed. The wait holds no database connection, only a future.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mediation.clock import Clock
 from storage.db import not_transient
@@ -26,6 +31,29 @@ from ..gateway import GatewayUnavailable, MessageSink
 from ..messages import IncomingMessage, OutgoingMessage
 
 MEDIA_URL_PREFIX = "/sandbox/media/"
+LONGEST_WAIT_SECONDS = 30.0
+# Lines written by another process on the same database (several bots on one PostgreSQL)
+# wake nobody here: a waiting request looks again this often, which is still a fraction of
+# what asking on a timer costs.
+RECHECK_SECONDS = 1.0
+
+_LINES = SandboxMessage.__table__
+# Built once: building the query for every request cost more than running it.
+_LINES_AFTER = (
+    select(
+        _LINES.c.seq,
+        _LINES.c.message_id,
+        _LINES.c.sender_id,
+        _LINES.c.sender_name,
+        _LINES.c.text,
+        _LINES.c.mention_ids,
+        _LINES.c.image_url,
+        _LINES.c.at,
+    )
+    .where(_LINES.c.room_id == bindparam("room_id"), _LINES.c.seq > bindparam("after"))
+    .order_by(_LINES.c.seq)
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass
@@ -54,6 +82,82 @@ def transcript_id(message: OutgoingMessage) -> str:
     return "bot-" + "-".join(str(outbox_id) for outbox_id in ids)
 
 
+@dataclass
+class _Waiting:
+    line_committed: asyncio.Future[None]
+    waiters: int = 0
+
+
+class _NewLineSignals:
+    """Wakes the requests waiting for a room's next line.
+
+    The requests waiting on a room share one future; a commit with a line for the room
+    resolves and forgets it, so every one of them wakes and the next wait gets a fresh one.
+    When a room's last waiter gives up, its future is forgotten too: rooms nobody follows
+    hold nothing.
+    """
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, _Waiting] = {}
+        self.closed = False
+
+    def subscribe(self, room_id: str) -> asyncio.Future[None]:
+        waiting = self._rooms.get(room_id)
+        if waiting is None:
+            waiting = _Waiting(asyncio.get_running_loop().create_future())
+            self._rooms[room_id] = waiting
+        waiting.waiters += 1
+        return waiting.line_committed
+
+    def unsubscribe(self, room_id: str, line_committed: asyncio.Future[None]) -> None:
+        waiting = self._rooms.get(room_id)
+        if waiting is None or waiting.line_committed is not line_committed:
+            return  # already resolved and forgotten
+        waiting.waiters -= 1
+        if waiting.waiters <= 0:
+            del self._rooms[room_id]
+
+    def notify(self, room_ids: Iterable[str]) -> None:
+        for room_id in set(room_ids):
+            waiting = self._rooms.pop(room_id, None)
+            if waiting is not None and not waiting.line_committed.done():
+                waiting.line_committed.set_result(None)
+
+    def close(self) -> None:
+        """Wake everyone now and let nobody wait from here on (shutting down)."""
+        self.closed = True
+        self.notify(list(self._rooms))
+
+    def waiters_by_room(self) -> dict[str, int]:
+        return {room_id: waiting.waiters for room_id, waiting in self._rooms.items()}
+
+
+def _engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the sandbox needs a session factory bound to an AsyncEngine")
+    return engine
+
+
+def _read_lines(
+    connection: Connection, room_id: str, after: int, limit: int
+) -> list[dict[str, Any]]:
+    rows = connection.execute(_LINES_AFTER, {"room_id": room_id, "after": after, "limit": limit})
+    return [
+        {
+            "seq": seq,
+            "message_id": message_id,
+            "sender_id": sender_id,
+            "sender_name": sender_name,
+            "text": text,
+            "mention_ids": list(mention_ids),
+            "image_url": image_url,
+            "at": at.isoformat(),
+        }
+        for seq, message_id, sender_id, sender_name, text, mention_ids, image_url, at in rows
+    ]
+
+
 class SandboxGateway:
     name = "sandbox"
     parallel_sends = 32
@@ -68,6 +172,8 @@ class SandboxGateway:
         media_dir: Path,
     ) -> None:
         self._sessions = session_factory
+        self._engine = _engine_of(session_factory)
+        self._new_lines = _NewLineSignals()
         self._clock = clock
         self.bot_id = bot_id
         self.bot_name = bot_name
@@ -82,11 +188,24 @@ class SandboxGateway:
     def ready(self) -> bool:
         return self._sink is not None
 
+    def waiters_by_room(self) -> dict[str, int]:
+        """How many requests wait for each room's next line right now (rooms with none are
+        not kept)."""
+        return self._new_lines.waiters_by_room()
+
     async def start(self, sink: MessageSink) -> None:
         self.media_dir.mkdir(parents=True, exist_ok=True)
+        self._new_lines.closed = False
         self._sink = sink
 
+    def release_waiters(self) -> None:
+        """Answer every waiting request now, and let none wait until the next start. A web
+        server that is stopping waits for open requests before it stops the app, so it
+        should call this first."""
+        self._new_lines.close()
+
     async def stop(self) -> None:
+        self.release_waiters()
         await self._transcript.finish()
         self._sink = None
 
@@ -136,40 +255,53 @@ class SandboxGateway:
         )
         return message_id
 
-    async def history(self, room_id: str, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
-        """The room's lines after `after`, oldest first. Read as plain rows: the page and
-        tests poll this often, and ORM objects for rows nobody changes cost more than the
-        query."""
-        lines = SandboxMessage.__table__
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(
-                    lines.c.seq,
-                    lines.c.message_id,
-                    lines.c.sender_id,
-                    lines.c.sender_name,
-                    lines.c.text,
-                    lines.c.mention_ids,
-                    lines.c.image_url,
-                    lines.c.at,
-                )
-                .where(lines.c.room_id == room_id, lines.c.seq > after)
-                .order_by(lines.c.seq)
-                .limit(limit)
-            )
-            return [
-                {
-                    "seq": row.seq,
-                    "message_id": row.message_id,
-                    "sender_id": row.sender_id,
-                    "sender_name": row.sender_name,
-                    "text": row.text,
-                    "mention_ids": list(row.mention_ids),
-                    "image_url": row.image_url,
-                    "at": row.at.isoformat(),
-                }
-                for row in rows
-            ]
+    async def history(
+        self,
+        room_id: str,
+        after: int = 0,
+        limit: int = 500,
+        *,
+        wait: float = 0.0,
+        asker_gone: Callable[[], Awaitable[object]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The room's lines after `after`, oldest first. With `wait` (seconds) and nothing
+        new yet, wait for a line of the room to be committed, at most that long. The wait
+        ends early, with an empty list, when the gateway stops or `asker_gone()` returns
+        (it is started only if the request has to wait)."""
+        if wait <= 0:
+            return await self._lines_after(room_id, after, limit)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(wait, LONGEST_WAIT_SECONDS)
+        gone: asyncio.Future[object] | None = None
+        try:
+            while True:
+                # subscribed before reading: a line committed meanwhile still wakes us
+                line_committed = self._new_lines.subscribe(room_id)
+                try:
+                    lines = await self._lines_after(room_id, after, limit)
+                    remaining = deadline - loop.time()
+                    if lines or remaining <= 0 or self._new_lines.closed:
+                        return lines
+                    if gone is None and asker_gone is not None:
+                        gone = asyncio.ensure_future(asker_gone())
+                    await asyncio.wait(
+                        [line_committed] if gone is None else [line_committed, gone],
+                        timeout=min(remaining, RECHECK_SECONDS),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if self._new_lines.closed or (gone is not None and gone.done()):
+                        return []
+                finally:
+                    self._new_lines.unsubscribe(room_id, line_committed)
+        finally:
+            if gone is not None:
+                gone.cancel()
+
+    async def _lines_after(self, room_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+        """Plain rows through a bare connection: the page and the benchmark ask often, and
+        a session, ORM objects or a freshly built query each cost more than the query."""
+        async with self._engine.connect() as connection:
+            return await connection.run_sync(_read_lines, room_id, after, limit)
 
     async def _append(
         self,
@@ -201,4 +333,5 @@ class SandboxGateway:
         resend after a crash) is not shown twice."""
         async with self._sessions.begin() as session:
             await insert_ignore_many(session, SandboxMessage, list(rows))
+        self._new_lines.notify(row["room_id"] for row in rows)
         return [None] * len(rows)

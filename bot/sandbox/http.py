@@ -1,16 +1,21 @@
-"""The sandbox's HTTP interface (stable: tests and the browser page rely on it)."""
+"""The sandbox's HTTP interface (stable: tests and the browser page rely on it).
+
+`GET …/messages?after=N&wait=S` is a long poll: with nothing after N it answers when the room
+gets a line or after S seconds, whichever comes first, so following a room costs a request
+per burst of lines instead of one per timer tick.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from .gateway import SandboxGateway
+from .gateway import LONGEST_WAIT_SECONDS, SandboxGateway
 
 ID_PATTERN = r"^[\w\-.@:]{1,128}$"
 RoomId = Annotated[str, PathParam(pattern=ID_PATTERN)]
@@ -45,9 +50,28 @@ def sandbox_router(gateway: SandboxGateway) -> APIRouter:
 
     @router.get("/rooms/{room_id}/messages")
     async def list_messages(
-        room_id: RoomId, after: Annotated[int, Query(ge=0)] = 0
+        request: Request,
+        room_id: RoomId,
+        after: Annotated[int, Query(ge=0)] = 0,
+        wait: Annotated[
+            float,
+            Query(
+                ge=0,
+                le=LONGEST_WAIT_SECONDS,
+                allow_inf_nan=False,
+                description="With nothing after `after`, wait up to this many seconds for "
+                "the room's next line (0: answer at once).",
+            ),
+        ] = 0.0,
     ) -> dict[str, list[dict[str, object]]]:
-        return {"messages": await gateway.history(room_id, after)}
+        async def hung_up() -> None:
+            """Returns when the client hangs up: a wait nobody will read ends at once (and
+            does not hold up the server's shutdown, which waits for open requests)."""
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+
+        lines = await gateway.history(room_id, after, wait=wait, asker_gone=hung_up)
+        return {"messages": lines}
 
     @router.get("/media/{name}")
     async def media(name: str) -> FileResponse:
