@@ -13,12 +13,14 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from .settings import Settings
 
 if TYPE_CHECKING:
+    import socket
+
     from mediation.parsing import MerchantEntry
 
 
@@ -91,6 +93,7 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
         ws="none",  # no WebSocket routes: skip importing a WebSocket implementation
     )
     server = _server_class()(config)
+    server.before_shutdown = lambda: bot.sandbox.release_waiters() if bot.sandbox else None
     server.run()  # uvicorn handles Ctrl-C and SIGTERM, then runs the lifespan shutdown
     return 0 if server.started else 1
 
@@ -100,7 +103,17 @@ def _server_class() -> type:
 
     class QuietExitServer(uvicorn.Server):
         """uvicorn re-raises a caught SIGTERM/SIGINT after a clean shutdown, which makes the
-        process exit by signal (-15). A clean stop should exit 0, so forget the signal."""
+        process exit by signal (-15). A clean stop should exit 0, so forget the signal.
+
+        uvicorn also waits for open requests before it stops the app: a sandbox page's long
+        poll would hold the stop for up to its wait, so `before_shutdown` answers those
+        first."""
+
+        before_shutdown: Callable[[], object] = staticmethod(lambda: None)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            self.before_shutdown()
+            await super().shutdown(sockets=sockets)
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:

@@ -90,8 +90,11 @@ class OutboxSender:
                 await self.deliver_due()
             except Exception:
                 log.exception("outbox: delivery round failed; retrying")
+            # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` can swallow the
+            # cancel of `stop()` when a wake-up lands at the same moment, and the task runs on
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def deliver_due(self) -> int:

@@ -173,6 +173,36 @@ def test_tiaojie_run_stopped_right_after_its_first_healthy_answer_exits_0(tmp_pa
     assert parser_state in ("loading", "ready")
 
 
+def test_stopping_tiaojie_answers_an_open_transcript_long_poll_instead_of_sitting_it_out(
+    tmp_path: Path,
+) -> None:
+    """A sandbox page follows its room with a long poll, and uvicorn waits for open requests
+    before it stops: the poll must be answered at once, not waited out (30 s here, more
+    than `stop` allows)."""
+    server = start_server(tmp_path / "data")
+    rooms = f"{server.base_url}/sandbox/rooms"
+    answers: list[httpx.Response] = []
+    follower = threading.Thread(
+        target=lambda: answers.append(
+            httpx.get(f"{rooms}/quiet-room/messages", params={"wait": 30}, timeout=90)
+        )
+    )
+    follower.start()
+    # a reply in another room is a round trip through the bot: by the time it is shown,
+    # the server has long read the open poll
+    posted = {"sender_id": GRID_WORKER.id, "sender_name": GRID_WORKER.name, "text": "/帮助"}
+    assert httpx.post(f"{rooms}/{ROOM}/messages", json=posted).status_code == 202
+    shown: list[dict[str, object]] = []
+    while not any(line["sender_id"] != GRID_WORKER.id for line in shown):
+        reply = httpx.get(f"{rooms}/{ROOM}/messages", params={"wait": 10}, timeout=30)
+        shown = reply.json()["messages"]
+
+    assert server.stop() == 0, server.tail()
+    follower.join(timeout=30)
+    assert answers and answers[0].status_code == 200
+    assert answers[0].json() == {"messages": []}
+
+
 def test_importing_the_app_leaves_what_it_needs_only_later_unloaded() -> None:
     """Charts (once a month), workbooks (/export), Alembic (a schema change), jieba (the
     parser's loading thread), page templates and the scheduler (after start-up): the web
