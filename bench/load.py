@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -129,8 +130,36 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def measure(plan: LoadPlan, args: argparse.Namespace) -> LoadReport:
-    with _bot(args, plan.run_tag) as (base_url, database):
-        return asyncio.run(run_load(base_url, plan, database=database))
+    with _bot(args, plan.run_tag) as (base_url, database, pid):
+        cpu_before = _process_cpu_seconds(pid)
+        client_before = time.process_time()
+        report = asyncio.run(run_load(base_url, plan, database=database))
+        client_cpu = time.process_time() - client_before
+        cpu_after = _process_cpu_seconds(pid)
+    if cpu_before is not None and cpu_after is not None and report.accepted:
+        spent = cpu_after - cpu_before
+        print(
+            f"server CPU    {spent:.1f} s for {report.accepted} messages = "
+            f"{spent / report.accepted * 1000:.2f} ms a message (everything: HTTP, handling, "
+            "delivery, the transcript requests)",
+            flush=True,
+        )
+    print(
+        f"client CPU    {client_cpu:.1f} s (this process: sending, following, checking)",
+        flush=True,
+    )
+    return report
+
+
+def _process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (Linux /proc), or None where unknown."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_parser(base_url: str, timeout: float = 60.0) -> None:
@@ -144,9 +173,12 @@ def wait_for_parser(base_url: str, timeout: float = 60.0) -> None:
 
 
 @contextmanager
-def _bot(args: argparse.Namespace, run_tag: str) -> Iterator[tuple[str, DatabaseView | None]]:
+def _bot(
+    args: argparse.Namespace, run_tag: str
+) -> Iterator[tuple[str, DatabaseView | None, int | None]]:
+    """The bot's URL, its database (to count what was stored) and, if started here, its pid."""
     if args.url:
-        yield args.url.rstrip("/"), DatabaseView(args.db) if args.db else None
+        yield args.url.rstrip("/"), DatabaseView(args.db) if args.db else None, None
         return
     parent = args.data_dir or Path(tempfile.mkdtemp(prefix="tiaojie-load-"))
     data_dir = parent / run_tag / "data"  # a fresh database for every run
@@ -160,7 +192,7 @@ def _bot(args: argparse.Namespace, run_tag: str) -> Iterator[tuple[str, Database
         flush=True,
     )
     try:
-        yield server.base_url, DatabaseView.of_data_dir(data_dir)
+        yield server.base_url, DatabaseView.of_data_dir(data_dir), server.process.pid
     finally:
         code = server.stop()
         if code != 0:

@@ -41,6 +41,10 @@ MAX_HANDLING_ATTEMPTS = 3
 MAX_BATCH = 32  # messages handled per transaction when they queue up
 PREPARE_AHEAD = 16  # messages a batch reads for at once (see `handlers.prepare_batch`)
 BATCH_SECONDS = 0.05  # and no longer than this, so that accepting a message never waits long
+# A message that finds the queue empty waits this long for others to join its batch: under
+# a steady stream each would otherwise be handled alone, at three to four times the cost
+# of one in a batch; a person does not notice 20 ms.
+GATHER_SECONDS = 0.02
 RETRY_DELAY_SECONDS = 1.0
 MAX_RETRY_DELAY_SECONDS = 30.0
 
@@ -61,9 +65,12 @@ class MessageDispatcher:
         on_reload: Callable[[frozenset[str]], Awaitable[None]] | None = None,
         batch_size: int = MAX_BATCH,
         batch_seconds: float = BATCH_SECONDS,
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self._batch_size = max(batch_size, 1)
         self.batch_seconds = batch_seconds
+        self.gather_seconds = gather_seconds
+        self._hurry = asyncio.Event()  # set while someone waits for the queue to drain
         self._reference_versions: dict[str, int] | None = None
         # first cuts of messages read for a batch but not handled in it (its time ran out)
         self._routes: dict[int, Route] = {}
@@ -124,13 +131,24 @@ class MessageDispatcher:
                 await self._worker
             self._worker = None
 
+    def waiting(self) -> int:
+        """Messages queued and not yet taken by the worker."""
+        return self._queue.qsize()
+
     async def drain(self) -> None:
-        """Wait until every queued message has been handled (tests and shutdown)."""
-        await self._queue.join()
+        """Wait until every queued message has been handled (tests and shutdown), without
+        waiting for more to gather."""
+        self._hurry.set()
+        try:
+            await self._queue.join()
+        finally:
+            self._hurry.clear()
 
     async def _work(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            if self._queue.empty() and self.gather_seconds > 0:
+                await self._gather()
             while len(batch) < self._batch_size and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -139,6 +157,11 @@ class MessageDispatcher:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _gather(self) -> None:
+        with suppress(TimeoutError):
+            async with asyncio.timeout(self.gather_seconds):
+                await self._hurry.wait()
 
     async def catch_up_reference_data(self) -> None:
         """Reload merchants or the calendar if another process changed them since."""

@@ -3,6 +3,7 @@ one at a time: one case per complaint, one reply each, a bad message costing onl
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -219,3 +220,30 @@ async def test_a_commit_with_collected_replies_not_written_is_refused(bot: BotAp
 
     async with bot.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_messages_arriving_one_by_one_while_the_first_waits_share_its_transaction(
+    bot: BotApp,
+) -> None:
+    await bot.sender.stop()  # only the handling transactions are counted
+    bot.dispatcher.gather_seconds = 30  # longer than the accepts below take on any machine
+    handling_transactions: list[str] = []
+    event.listen(
+        bot.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, sql, *_rest: (
+            handling_transactions.append(sql)
+            if sql.startswith("UPDATE inbox SET state=?, route")
+            else None
+        ),
+    )
+    await bot.dispatcher.accept(message(0, COMPLAINTS[0]))
+    while bot.dispatcher.waiting():  # noqa: ASYNC110 - until the worker has taken it
+        await asyncio.sleep(0)
+    for number, text in enumerate(COMPLAINTS[1:], start=1):
+        await bot.dispatcher.accept(message(number, text))
+
+    await bot.dispatcher.drain()  # no more to come: the batch goes at once
+
+    assert len(handling_transactions) == 1  # each marks its messages handled once
+    assert await scalar(bot, select(func.count()).select_from(Case)) == 3
