@@ -228,15 +228,12 @@ async def test_messages_arriving_one_by_one_while_the_first_waits_share_its_tran
     await bot.sender.stop()  # only the handling transactions are counted
     bot.dispatcher.gather_seconds = 30  # longer than the accepts below take on any machine
     handling_transactions: list[str] = []
-    event.listen(
-        bot.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _conn, _cursor, sql, *_rest: (
+
+    def marks_handled(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        if sql.startswith("UPDATE inbox SET state=") and " route=" in sql:
             handling_transactions.append(sql)
-            if sql.startswith("UPDATE inbox SET state=?, route")
-            else None
-        ),
-    )
+
+    event.listen(bot.engine.sync_engine, "before_cursor_execute", marks_handled)
     await bot.dispatcher.accept(message(0, COMPLAINTS[0]))
     while bot.dispatcher.waiting():  # noqa: ASYNC110 - until the worker has taken it
         await asyncio.sleep(0)
