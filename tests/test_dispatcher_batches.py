@@ -227,6 +227,7 @@ async def test_messages_arriving_one_by_one_while_the_first_waits_share_its_tran
 ) -> None:
     await bot.sender.stop()  # only the handling transactions are counted
     bot.dispatcher.gather_seconds = 30  # longer than the accepts below take on any machine
+    bot.dispatcher.batch_seconds = 600  # however slow the machine, all three fit in one batch
     handling_transactions: list[str] = []
 
     def marks_handled(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
