@@ -131,6 +131,10 @@ class MessageDispatcher:
                 await self._worker
             self._worker = None
 
+    def cuts_kept(self) -> int:
+        """First cuts read for messages not handled yet (those a batch had no time for)."""
+        return len(self._routes)
+
     def waiting(self) -> int:
         """Messages queued and not yet taken by the worker."""
         return self._queue.qsize()
@@ -279,7 +283,7 @@ class MessageDispatcher:
         async with self._sessions.begin() as session:
             collected.start_collecting(session)
             taken = await inbox.claim_many(session, inbox_ids)
-            batch = BatchMemory()
+            batch = BatchMemory(routes=self._routes)  # handling a message removes its cut
             prepared = 0  # `taken[:prepared]` are read for; the rest when reached, if they are
             done = len(inbox_ids)
             claimed = {message.id: message for message in taken}

@@ -77,7 +77,8 @@ class BatchMemory:
         knows was kept true since it was read, so it wins; a room or pair it did not know
         is taken as read (the read saw every change flushed so far)."""
         self.senders += more.senders
-        self.routes.update(more.routes)
+        if more.routes is not self.routes:  # both may be the dispatcher's one store of cuts
+            self.routes.update(more.routes)
         if self.awaiting_details is None:
             self.awaiting_details = more.awaiting_details
         elif more.awaiting_details is not None:

@@ -80,6 +80,7 @@ async def test_messages_queued_while_the_worker_was_busy_share_one_transaction(
 
     assert commits() == 1
     assert await scalar(bot, select(func.count()).select_from(Case)) == 3
+    assert bot.dispatcher.cuts_kept() == 0
     handled = select(func.count()).select_from(InboxMessage).where(InboxMessage.state == "handled")
     assert await scalar(bot, handled) == 5
     case_replies = select(func.count(func.distinct(OutboxMessage.case_id)))  # queued, not sent
@@ -144,6 +145,7 @@ async def test_a_batch_that_runs_out_of_time_commits_what_it_did_and_goes_on(bot
 
     assert commits() == 3
     assert await scalar(bot, select(func.count()).select_from(Case)) == 3
+    assert bot.dispatcher.cuts_kept() == 0  # read ahead for the later batches, then let go
 
 
 async def test_a_complaint_repeated_in_one_batch_is_linked_to_the_case_the_batch_opened(
