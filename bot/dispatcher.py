@@ -151,11 +151,11 @@ class MessageDispatcher:
     async def _work(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            if self._queue.empty() and self.gather_seconds > 0:
-                await self._gather()
-            while len(batch) < self._batch_size and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
+            try:  # whatever happens (a stop while gathering too), what was taken is done
+                if self._queue.empty() and self.gather_seconds > 0:
+                    await self._gather()
+                while len(batch) < self._batch_size and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
                 await self.catch_up_reference_data()
                 await self.process_batch(batch)
             finally:

@@ -247,3 +247,19 @@ async def test_messages_arriving_one_by_one_while_the_first_waits_share_its_tran
 
     assert len(handling_transactions) == 1  # each marks its messages handled once
     assert await scalar(bot, select(func.count()).select_from(Case)) == 3
+
+
+async def test_a_stop_while_a_message_waits_for_company_loses_nothing_and_drain_still_ends(
+    bot: BotApp,
+) -> None:
+    bot.dispatcher.gather_seconds = 30
+    await bot.dispatcher.accept(message(0, COMPLAINTS[0]))
+    while bot.dispatcher.waiting():  # noqa: ASYNC110 - until the worker has taken it
+        await asyncio.sleep(0)
+
+    await bot.dispatcher.stop()  # the message is still only in the inbox
+    await bot.dispatcher.start()  # which queues it again
+    async with asyncio.timeout(120):  # a guard against a hang, not a measure of speed
+        await bot.dispatcher.drain()
+
+    assert await scalar(bot, select(func.count()).select_from(Case)) == 1
