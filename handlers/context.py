@@ -87,7 +87,7 @@ class HandlerContext:
         The text is masked here, whatever built it: a phone number someone typed into a
         command argument or a display name must not come back out in the group.
         """
-        await outbox.enqueue_with_batch(
+        await outbox.enqueue(
             self.session,
             room_id=room_id or self.message.room_id,
             text=mask_text(text),

@@ -185,7 +185,7 @@ async def _record(
         text=text,
         now=now,
         mention_ids=mentions,
-        case_id=case.id,
+        case=case,
         dedupe_key=f"case:{case.id}:{action.key}",
     )
 

@@ -35,51 +35,15 @@ async def enqueue(
     mention_ids: list[str] | None = None,
     image_path: str | None = None,
     cause_inbox_id: int | None = None,
-    case_id: int | None = None,
+    case: Case | None = None,
     dedupe_key: str | None = None,
 ) -> int | None:
-    """Queue a reply; with a `dedupe_key` the same reply is never queued twice."""
-    row = _row(room_id, text, now, mention_ids, image_path, cause_inbox_id, case_id, dedupe_key)
-    return await insert_ignore(session, OutboxMessage, row, returning=OutboxMessage.id)
-
-
-async def enqueue_with_batch(
-    session: AsyncSession,
-    *,
-    room_id: str,
-    text: str,
-    now: datetime,
-    mention_ids: list[str] | None = None,
-    image_path: str | None = None,
-    cause_inbox_id: int | None = None,
-    case: Case | None = None,
-) -> None:
-    """Queue a reply with the rest of the transaction's replies when it collects its writes
-    (storage/collected.py), at once otherwise; either way it commits with the transaction.
-    The case may be one not flushed yet: its id is filled in when the reply is written."""
-    row = _row(room_id, text, now, mention_ids, image_path, cause_inbox_id, None, None)
-    collected = collecting(session)
-    if collected is not None:
-        collected.replies.append((row, case))
-        return
-    if case is not None:
-        if case.id is None:
-            await session.flush()
-        row["case_id"] = case.id
-    await insert_ignore(session, OutboxMessage, row, returning=OutboxMessage.id)
-
-
-def _row(
-    room_id: str,
-    text: str,
-    now: datetime,
-    mention_ids: list[str] | None,
-    image_path: str | None,
-    cause_inbox_id: int | None,
-    case_id: int | None,
-    dedupe_key: str | None,
-) -> dict[str, object]:
-    return {
+    """Queue a reply; it commits with the caller's transaction. With a `dedupe_key` the
+    same reply is never queued twice: the new row's id is returned, None if it was queued
+    before. In a transaction that collects its writes (storage/collected.py) a reply
+    without a key is collected and written with the others before the commit, and None is
+    returned. The case may be one not flushed yet: its id is filled in when written."""
+    row: dict[str, object] = {
         "room_id": room_id,
         "text": text,
         "mention_ids": mention_ids or [],
@@ -89,9 +53,18 @@ def _row(
         "next_attempt_at": now,
         "created_at": now,
         "cause_inbox_id": cause_inbox_id,
-        "case_id": case_id,
+        "case_id": None,
         "dedupe_key": dedupe_key,
     }
+    collected = collecting(session)
+    if collected is not None and dedupe_key is None:
+        collected.replies.append((row, case))
+        return None
+    if case is not None:
+        if case.id is None:
+            await session.flush()
+        row["case_id"] = case.id
+    return await insert_ignore(session, OutboxMessage, row, returning=OutboxMessage.id)
 
 
 # Built once: building these cost more than running them (everything goes in as parameters).

@@ -218,7 +218,7 @@ async def test_a_commit_with_collected_replies_not_written_is_refused(bot: BotAp
     with pytest.raises(RuntimeError, match="write_collected"):
         async with bot.sessions.begin() as session:
             collected.start_collecting(session)
-            await outbox.enqueue_with_batch(session, room_id="room-0", text="好", now=START)
+            await outbox.enqueue(session, room_id="room-0", text="好", now=START)
 
     async with bot.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
