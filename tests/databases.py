@@ -22,6 +22,7 @@ import itertools
 import os
 import threading
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -195,6 +196,18 @@ def postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
         yield url
     finally:
         postgres_databases.drop(url)
+
+
+on_postgresql = pytest.mark.skipif(postgres_server_url() is None, reason=SKIP_REASON)
+
+
+@pytest.fixture(params=[SQLITE, pytest.param(POSTGRESQL, marks=on_postgresql)])
+def each_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """For a test that opens its own engines: on SQLite the URL of a new file (no schema
+    yet), on PostgreSQL that of a fresh database migrated to head."""
+    if request.param == SQLITE:
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

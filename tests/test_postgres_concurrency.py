@@ -31,21 +31,11 @@ from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Case, CaseEvent, InboxMessage, MonthlySummary, OutboxMessage, Room
 
-from .databases import POSTGRESQL, SKIP_REASON, SQLITE, postgres_server_url
 from .load_client import MessageFactory
 
 START = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 on the 1st in Shanghai: summary time
 ROOMS = ("shared-room-1", "shared-room-2", "shared-room-3")
 STAFF = "staff-wang"
-
-on_postgresql = pytest.mark.skipif(postgres_server_url() is None, reason=SKIP_REASON)
-
-
-@pytest.fixture(params=[SQLITE, pytest.param(POSTGRESQL, marks=on_postgresql)])
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == SQLITE:
-        return f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite3'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 def settings_for(data_dir: Path, database_url: str) -> Settings:
@@ -62,11 +52,11 @@ def settings_for(data_dir: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def two_bots(tmp_path: Path, shared_database: str) -> AsyncIterator[tuple[BotApp, BotApp]]:
+async def two_bots(tmp_path: Path, each_database: str) -> AsyncIterator[tuple[BotApp, BotApp]]:
     clock = ManualClock(START)
     bots = (
-        BotApp(settings_for(tmp_path / "a", shared_database), clock=clock),
-        BotApp(settings_for(tmp_path / "b", shared_database), clock=clock),
+        BotApp(settings_for(tmp_path / "a", each_database), clock=clock),
+        BotApp(settings_for(tmp_path / "b", each_database), clock=clock),
     )
     for bot in bots:
         await bot.start()
@@ -209,10 +199,10 @@ class RecordingPlatform:
 
 
 async def test_two_senders_deliver_each_reply_once_and_in_order_per_room(
-    tmp_path: Path, shared_database: str
+    tmp_path: Path, each_database: str
 ) -> None:
     clock = ManualClock(START)
-    engines = [create_engine(shared_database), create_engine(shared_database)]
+    engines = [create_engine(each_database), create_engine(each_database)]
     try:
         await upgrade_to_head(engines[0])
         sessions = [create_session_factory(engine) for engine in engines]

@@ -3,9 +3,6 @@ describe, and the report indexes of 0006 come off and go back on cleanly on both
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,18 +13,7 @@ from storage.db import create_engine
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import Base
 
-from .databases import POSTGRESQL, SKIP_REASON, SQLITE, postgres_server_url
-
 REPORT_INDEXES = {"ix_cases_received_report", "ix_cases_closed_report", "ix_cases_accepted_at"}
-
-on_postgresql = pytest.mark.skipif(postgres_server_url() is None, reason=SKIP_REASON)
-
-
-@pytest.fixture(params=[SQLITE, pytest.param(POSTGRESQL, marks=on_postgresql)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == SQLITE:
-        return f"sqlite+aiosqlite:///{tmp_path / 'schema.sqlite3'}"
-    return str(request.getfixturevalue("postgres_url"))  # migrated to head already
 
 
 def case_indexes(connection: Connection) -> set[str]:
@@ -55,8 +41,8 @@ async def test_migration_chain_builds_what_the_models_describe_on_postgresql(
     assert set(Base.metadata.tables) <= tables
 
 
-async def test_report_indexes_come_off_and_go_back_on(empty_database: str) -> None:
-    engine = create_engine(empty_database)
+async def test_report_indexes_come_off_and_go_back_on(each_database: str) -> None:
+    engine = create_engine(each_database)
     try:
         await upgrade_to_head(engine)
         async with engine.begin() as connection:

@@ -23,7 +23,6 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +36,6 @@ from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Case, Merchant, Room
 
-from .databases import POSTGRESQL, SKIP_REASON, SQLITE, postgres_server_url
 from .report_seed import SHANGHAI, sh
 
 CALENDAR = WorkingCalendar()
@@ -56,15 +54,6 @@ MAY, JUNE, JULY, AUGUST = (Month(2026, n) for n in (5, 6, 7, 8))
 NOW = sh(2026, 8, 20, 15)
 # months that begin before the UTC month (Shanghai), after it (New York), or with it
 TIME_ZONES = (SHANGHAI, ZoneInfo("America/New_York"), ZoneInfo("UTC"))
-
-on_postgresql = pytest.mark.skipif(postgres_server_url() is None, reason=SKIP_REASON)
-
-
-@pytest.fixture(params=[SQLITE, pytest.param(POSTGRESQL, marks=on_postgresql)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == SQLITE:
-        return f"sqlite+aiosqlite:///{tmp_path / 'reports.sqlite3'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 def money_for(closed: datetime, rng: random.Random) -> Decimal | None:
@@ -173,9 +162,9 @@ async def per_case(
 
 
 async def test_every_month_grid_and_time_zone_reports_what_the_cases_one_by_one_give(
-    database: str,
+    each_database: str,
 ) -> None:
-    engine = create_engine(database)
+    engine = create_engine(each_database)
     try:
         await upgrade_to_head(engine)
         sessions = create_session_factory(engine)
