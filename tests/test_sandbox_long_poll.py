@@ -49,6 +49,15 @@ def lines_of(response: httpx.Response) -> list[dict[str, Any]]:
     return list(response.json()["messages"])
 
 
+async def reader_waiting(
+    http: httpx.AsyncClient, sandbox: SandboxGateway, room_id: str, *, wait: float, after: int = 0
+) -> asyncio.Task[httpx.Response]:
+    """A request for the room's next lines, returned once it waits for them."""
+    reader = asyncio.create_task(http.get(url(room_id), params={"after": after, "wait": wait}))
+    await turns_until(lambda: sandbox.waiters_by_room().get(room_id, 0) >= 1)
+    return reader
+
+
 async def say(bot: BotApp, http: httpx.AsyncClient, room_id: str, text: str) -> None:
     """A member posts a line; the bot handles it before the test goes on."""
     await Group(bot, http, room_id=room_id).say(GRID_WORKER, text)
@@ -63,10 +72,8 @@ async def test_waiting_reader_gets_the_bots_reply_when_it_is_sent(
     await group.say(GRID_WORKER, COMPLAINT)
     (complaint,) = await group.transcript()
 
-    waiter = asyncio.create_task(
-        http.get(url("room-wait"), params={"after": complaint["seq"], "wait": 10})
-    )
-    await turns_until(lambda: sandbox.waiters_by_room() == {"room-wait": 1})
+    waiter = await reader_waiting(http, sandbox, "room-wait", wait=10, after=complaint["seq"])
+    assert sandbox.waiters_by_room() == {"room-wait": 1}
     assert not waiter.done()
     clock.advance(timedelta(minutes=1))
     assert await bot.sender.deliver_due() == 1
@@ -100,8 +107,8 @@ async def test_a_line_in_another_room_does_not_wake_a_reader(
     bot: BotApp, http: httpx.AsyncClient
 ) -> None:
     sandbox = sandbox_of(bot)
-    waiter = asyncio.create_task(http.get(url("room-quiet"), params={"after": 0, "wait": 10}))
-    await turns_until(lambda: sandbox.waiters_by_room() == {"room-quiet": 1})
+    waiter = await reader_waiting(http, sandbox, "room-quiet", wait=10)
+    assert sandbox.waiters_by_room() == {"room-quiet": 1}
 
     await say(bot, http, "room-busy", "好的")
     for _ in range(50):
@@ -161,8 +168,8 @@ async def test_stopping_the_gateway_answers_waiting_readers_at_once(
     bot: BotApp, http: httpx.AsyncClient
 ) -> None:
     sandbox = sandbox_of(bot)
-    waiter = asyncio.create_task(http.get(url("room-stop"), params={"after": 0, "wait": 30}))
-    await turns_until(lambda: sandbox.waiters_by_room() == {"room-stop": 1})
+    waiter = await reader_waiting(http, sandbox, "room-stop", wait=30)
+    assert sandbox.waiters_by_room() == {"room-stop": 1}
 
     await sandbox.stop()
     await turns_until(waiter.done)
@@ -175,8 +182,8 @@ async def test_reader_that_gives_up_leaves_nothing_behind(
     bot: BotApp, http: httpx.AsyncClient
 ) -> None:
     sandbox = sandbox_of(bot)
-    waiter = asyncio.create_task(http.get(url("room-gone"), params={"after": 0, "wait": 30}))
-    await turns_until(lambda: sandbox.waiters_by_room() == {"room-gone": 1})
+    waiter = await reader_waiting(http, sandbox, "room-gone", wait=30)
+    assert sandbox.waiters_by_room() == {"room-gone": 1}
 
     waiter.cancel()
     await turns_until(waiter.done)
