@@ -19,6 +19,7 @@ from storage.inbox import ClaimedMessage
 from storage.models import Case, Member
 
 from .batch import BatchMemory
+from .open_cases import OpenCasesMemory
 from .rate_limit import SenderRateLimiter
 
 
@@ -44,6 +45,8 @@ class Services:
     rate_limiter: SenderRateLimiter = field(default_factory=lambda: SenderRateLimiter(0))
     # rooms whose row (and serving account) this process committed, and when
     known_rooms: dict[str, datetime] = field(default_factory=dict)
+    # rooms' recent open cases, kept between batches for duplicate detection
+    open_cases: OpenCasesMemory = field(default_factory=OpenCasesMemory)
 
 
 @dataclass

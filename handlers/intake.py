@@ -26,11 +26,10 @@ from storage.models import Case
 from .batch import ComplaintFacts
 from .case_actions import accept_and_notify, merchant_member_ids
 from .context import HandlerContext
+from .open_cases import MAX_COMPARED_CASES, OPEN_STATUS_VALUES
 
 REQUIRED_FOR_MEDIATION = ("merchant", "facts", "demand")
 NEAR_IDENTICAL_RATIO = 90
-MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compared with
-OPEN_STATUS_VALUES = tuple(sorted(status.value for status in OPEN_STATUSES))
 
 
 async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:

@@ -16,8 +16,6 @@ from .batch import BatchMemory
 from .commands import handle_command
 from .context import HandlerConfig, HandlerContext, Services
 from .intake import (
-    MAX_COMPARED_CASES,
-    OPEN_STATUS_VALUES,
     complete_details,
     handle_complaint,
     incomplete_case_of_sender,
@@ -71,14 +69,12 @@ async def prepare_batch(
     awaiting = await cases.reporters_awaiting_details(
         session, {m.room_id for m in chatter}, {m.sender_id for m in chatter}, since
     )
-    open_cases = await cases.recent_open_cases(
-        session, {m.room_id for m in complaints}, OPEN_STATUS_VALUES, since, MAX_COMPARED_CASES
-    )
+    open_cases = await services.open_cases.read(session, {m.room_id for m in complaints}, since)
     return BatchMemory(
         senders=loaded,
         routes=routes,
         awaiting_details=awaiting,
-        open_cases={room_id: list(rows) for room_id, rows in open_cases.items()},
+        open_cases=dict(open_cases),
     )
 
 

@@ -16,6 +16,8 @@ from .collected import collecting
 from .models import Case, CaseCounter, CaseEvent
 from .upsert import insert_ignore
 
+_CHANGED_KEY = "cases_changed"  # in `session.info`, set by `record_event`
+
 # what duplicate detection compares, with the case id and its room
 COMPARED_COLUMNS = (
     "id",
@@ -92,7 +94,14 @@ def record_event(
     )
     session.add(event)
     case.updated_at = at
+    session.info[_CHANGED_KEY] = True
     return event
+
+
+def changed_in(session: AsyncSession) -> bool:
+    """Whether `record_event` was called in this session: it has changed a case, maybe not
+    committed yet (every change to a case records an event with it)."""
+    return bool(session.info.get(_CHANGED_KEY))
 
 
 # Built once: building these cost more than running them (everything goes in as parameters).
@@ -119,6 +128,33 @@ _RECENT_OPEN_CASES = (
     .where(_RANKED.c.rank <= bindparam("per_room"))
     .order_by(_RANKED.c.room_id, _RANKED.c.id.desc())
 )
+
+
+_CASES_CHANGED_SINCE = (
+    select(
+        *(getattr(Case, name) for name in COMPARED_COLUMNS),
+        Case.status,
+        func.max(CaseEvent.id).label("event_id"),
+    )
+    .join(CaseEvent, CaseEvent.case_id == Case.id)
+    .where(CaseEvent.id > bindparam("after"))
+    .group_by(Case.id)
+    .limit(bindparam("limit"))
+)
+_LATEST_EVENT_ID = select(func.coalesce(func.max(CaseEvent.id), 0))
+
+
+async def latest_event_id(session: AsyncSession) -> int:
+    """The id of the newest case event (0 when there is none)."""
+    return int(await session.scalar(_LATEST_EVENT_ID) or 0)
+
+
+async def cases_changed_since(session: AsyncSession, event_id: int, limit: int) -> list[Row[Any]]:
+    """At most `limit` cases with an event newer than `event_id`: their compared columns,
+    status and newest event id. Every change to a case writes an event with it, so these
+    are the cases that changed."""
+    rows = await session.execute(_CASES_CHANGED_SINCE, {"after": event_id, "limit": limit})
+    return list(rows)
 
 
 async def reporters_awaiting_details(

@@ -1,0 +1,184 @@
+"""Rooms' open cases remembered between batches: a repeat is still linked, and a case that
+closed, changed or was never committed is never compared with."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import BotApp
+from bot.messages import IncomingMessage
+from handlers.open_cases import OpenCasesMemory
+from mediation.cases import Actor, CaseStatus, EventKind
+from storage import cases
+from storage.models import Case, CaseEvent, Room
+
+from .conftest import START
+from .conversation import GRID_WORKER, STAFF, Person
+
+COMPLAINT = "【投诉】湖西路张记饺子馆多收消费者58元，要求退款，电话13812345678"
+ROOM = "room-huxi"
+
+
+async def post(bot: BotApp, number: int, text: str, sender: Person = GRID_WORKER) -> None:
+    """One message, handled in a transaction (a batch) of its own."""
+    await bot.dispatcher.accept(
+        IncomingMessage(
+            message_id=f"memory-{number}",
+            room_id=ROOM,
+            sender_id=sender.id,
+            sender_name=sender.name,
+            text=text,
+            sent_at=START,
+        )
+    )
+    await bot.dispatcher.drain()
+
+
+async def case_count(bot: BotApp) -> int:
+    async with bot.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Case)) or 0)
+
+
+async def links(bot: BotApp) -> int:
+    async with bot.sessions() as session:
+        kind_is_link = CaseEvent.kind == EventKind.DUPLICATE_LINKED
+        return int(await session.scalar(select(func.count()).where(kind_is_link)) or 0)
+
+
+def remembers(bot: BotApp) -> bool:
+    """The memory is used on SQLite only (see handlers/open_cases.py)."""
+    return bot.engine.dialect.name == "sqlite"
+
+
+async def test_a_complaint_repeated_in_a_later_batch_is_linked_to_the_remembered_case(
+    bot: BotApp,
+) -> None:
+    await post(bot, 1, COMPLAINT)
+    await post(bot, 2, "收到，辛苦了")
+    await post(bot, 3, COMPLAINT)
+    await post(bot, 4, COMPLAINT)
+
+    assert await case_count(bot) == 1
+    assert await links(bot) == 2
+    assert bot.services.open_cases.rooms_remembered() == (1 if remembers(bot) else 0)
+
+
+async def test_a_case_closed_by_staff_between_batches_is_no_longer_compared_with(
+    bot: BotApp,
+) -> None:
+    await post(bot, 1, COMPLAINT)
+    await post(bot, 2, COMPLAINT)  # remembered and linked
+    async with bot.sessions() as session:
+        number = await session.scalar(select(Case.number))
+
+    await post(bot, 3, f"/close {number} 成功", sender=STAFF)
+    await post(bot, 4, COMPLAINT)
+
+    assert await case_count(bot) == 2
+    assert await links(bot) == 1
+
+
+async def test_a_case_another_process_closes_is_seen_by_the_next_batch(bot: BotApp) -> None:
+    await post(bot, 1, COMPLAINT)
+    await post(bot, 2, COMPLAINT)
+    other_process = bot.sessions  # a separate transaction, as the CLI or a second bot commits
+    async with other_process.begin() as session:
+        case = await session.scalar(select(Case))
+        assert case is not None
+        case.status = CaseStatus.WITHDRAWN
+        cases.record_event(session, case, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+
+    await post(bot, 3, COMPLAINT)
+
+    assert await case_count(bot) == 2
+
+
+async def open_case_directly(session: AsyncSession, number: str, at: datetime) -> Case:
+    if await session.get(Room, ROOM) is None:
+        session.add(Room(id=ROOM, first_seen_at=at))
+        await session.flush()
+    case = Case(
+        number=number,
+        room_id=ROOM,
+        reporter_id=GRID_WORKER.id,
+        status=CaseStatus.PENDING,
+        raw_text=COMPLAINT,
+        masked_text=COMPLAINT,
+        received_at=at,
+        updated_at=at,
+    )
+    session.add(case)
+    cases.record_event(session, case, EventKind.OPENED, actor=Actor.SYSTEM, at=at)
+    await session.flush()
+    return case
+
+
+async def test_cases_a_session_has_not_committed_are_never_remembered(bot: BotApp) -> None:
+    memory = OpenCasesMemory()
+    since = START - timedelta(days=7)
+    async with bot.sessions() as session:
+        assert await memory.read(session, [ROOM], since) == {ROOM: []}
+    async with bot.sessions() as session:
+        opened = await open_case_directly(session, "CY-202606-0901", START)
+        (seen,) = (await memory.read(session, [ROOM], since))[ROOM]  # its own, uncommitted
+        assert seen.id == opened.id
+        await session.rollback()
+
+    async with bot.sessions() as session:
+        assert await memory.read(session, [ROOM], since) == {ROOM: []}
+
+
+async def test_a_full_room_that_loses_a_case_is_read_again(bot: BotApp) -> None:
+    memory = OpenCasesMemory(per_room=2)
+    since = START - timedelta(days=7)
+    async with bot.sessions.begin() as session:
+        opened = [
+            await open_case_directly(session, f"CY-202606-09{n:02d}", START + timedelta(minutes=n))
+            for n in range(3)
+        ]
+    async with bot.sessions() as session:
+        first = [row.id for row in (await memory.read(session, [ROOM], since))[ROOM]]
+    assert first == [opened[2].id, opened[1].id]
+
+    async with bot.sessions.begin() as session:
+        newest = await session.get(Case, opened[2].id)
+        assert newest is not None
+        newest.status = CaseStatus.WITHDRAWN
+        cases.record_event(session, newest, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+    async with bot.sessions() as session:
+        after = [row.id for row in (await memory.read(session, [ROOM], since))[ROOM]]
+
+    assert after == [opened[1].id, opened[0].id]  # the oldest comes back into the list
+
+
+async def test_cases_that_fall_out_of_the_window_are_dropped(bot: BotApp) -> None:
+    memory = OpenCasesMemory()
+    async with bot.sessions.begin() as session:
+        old = await open_case_directly(session, "CY-202606-0901", START)
+        new = await open_case_directly(session, "CY-202606-0902", START + timedelta(days=3))
+    async with bot.sessions() as session:
+        rows = (await memory.read(session, [ROOM], START - timedelta(days=7)))[ROOM]
+        assert [row.id for row in rows] == [new.id, old.id]
+        later = (await memory.read(session, [ROOM], START + timedelta(days=1)))[ROOM]
+        assert [row.id for row in later] == [new.id]
+        earlier_again = (await memory.read(session, [ROOM], START - timedelta(days=1)))[ROOM]
+        assert [row.id for row in earlier_again] == [new.id, old.id]  # read afresh
+
+
+@pytest.mark.parametrize("max_changes", [0, 1000])
+async def test_many_changes_at_once_make_the_memory_read_rooms_again(
+    bot: BotApp, max_changes: int
+) -> None:
+    memory = OpenCasesMemory(max_changes=max_changes)
+    since = START - timedelta(days=7)
+    async with bot.sessions() as session:
+        await memory.read(session, [ROOM], since)
+    async with bot.sessions.begin() as session:
+        opened = await open_case_directly(session, "CY-202606-0901", START)
+    async with bot.sessions() as session:
+        rows = (await memory.read(session, [ROOM], since))[ROOM]
+    assert [row.id for row in rows] == [opened.id]
