@@ -112,91 +112,98 @@ class OutboxSender:
             queues.setdefault(row.room_id, deque()).append(row)
         delivered = 0
         while queues:
-            batches: dict[str, list[OutboxMessage]] = {}
+            wanted: dict[str, list[list[OutboxMessage]]] = {}
             for room_id, rows in queues.items():
-                batch = self._next_batch(rows, now)
-                if batch:
-                    batches[room_id] = batch
-            claimed = await self._claim(batches, now)
+                sends = self._next_sends(rows, now)
+                if sends:
+                    wanted[room_id] = sends
+            claimed = await self._claim(wanted, now)
             for room_id in list(queues):
                 if room_id not in claimed:
                     del queues[room_id]  # nothing due, or another sender keeps the room's order
             sent = await self._send(claimed)
-            for room_id, batch in claimed.items():
-                if room_id not in sent:
-                    del queues[room_id]  # later replies of this room wait behind this one
+            for room_id, sends in claimed.items():
+                taken = sum(len(batch) for batch in sends)
+                if sent.get(room_id, 0) < taken:
+                    del queues[room_id]  # later replies of this room wait behind a failed one
+                    delivered += sent.get(room_id, 0)
                     continue
-                delivered += len(batch)
-                for _ in batch:
+                delivered += taken
+                for _ in range(taken):
                     queues[room_id].popleft()
                 if not queues[room_id]:
                     del queues[room_id]
         return delivered
 
-    def _next_batch(self, rows: deque[OutboxMessage], now: datetime) -> list[OutboxMessage]:
-        """The room's next message to send: its first waiting reply, or several merged into
-        one when more are waiting than the room's pacing allows. Empty when the first is
-        not due, the gateway is down, or the room has had its share this minute."""
+    def _next_sends(self, rows: deque[OutboxMessage], now: datetime) -> list[list[OutboxMessage]]:
+        """The room's next messages to send, in order, each one or several replies: every
+        reply due now, one message each, as far as the room's pacing allows; or, when more
+        are waiting than it allows, several merged into one. Empty when the first is not
+        due, the gateway is down, or the room has had its share this minute."""
         first = rows[0]
         budget = self._pacer.remaining(first.room_id)
         if first.next_attempt_at > now or not self._gateway.ready or budget <= 0:
             return []
         waiting = [row for row in rows if row.next_attempt_at <= now]
         if len(waiting) > budget and first.image_path is None:
-            return list(takewhile(lambda row: row.image_path is None, waiting))[:MAX_BATCH]
-        return [first]
+            return [list(takewhile(lambda row: row.image_path is None, waiting))[:MAX_BATCH]]
+        in_order = takewhile(lambda row: row.next_attempt_at <= now, rows)
+        return [[row] for row in in_order][:budget]
 
     async def _claim(
-        self, batches: dict[str, list[OutboxMessage]], now: datetime
-    ) -> dict[str, list[OutboxMessage]]:
-        """Hold every room's batch for this sender in one transaction; a room gets its whole
-        batch or none of it (a row another sender holds keeps the rest of its room back)."""
-        if not batches:
+        self, wanted: dict[str, list[list[OutboxMessage]]], now: datetime
+    ) -> dict[str, list[list[OutboxMessage]]]:
+        """Hold every room's messages for this sender in one transaction; a room gets all
+        it wanted or none of it (a row another sender holds keeps the rest of its room back)."""
+        if not wanted:
             return {}
-        wanted = {row.id for batch in batches.values() for row in batch}
+        ids = {row.id for sends in wanted.values() for batch in sends for row in batch}
         async with self._sessions.begin() as session:
-            taken = await outbox.claim(session, wanted, now, until=now + CLAIM_LEASE)
+            taken = await outbox.claim(session, ids, now, until=now + CLAIM_LEASE)
             claimed = {
-                room_id: batch
-                for room_id, batch in batches.items()
-                if all(row.id in taken for row in batch)
+                room_id: sends
+                for room_id, sends in wanted.items()
+                if all(row.id in taken for batch in sends for row in batch)
             }
-            partly = taken - {row.id for batch in claimed.values() for row in batch}
+            partly = taken - {row.id for sends in claimed.values() for b in sends for row in b}
             if partly:
                 await outbox.release(session, partly, now)
         return claimed
 
-    async def _send(self, claimed: dict[str, list[OutboxMessage]]) -> set[str]:
-        """Send every room's claimed batch (rooms side by side, each room's in its order),
-        mark the delivered ones sent in one transaction, record the failures; return the
-        rooms whose batch the gateway took."""
+    async def _send(self, claimed: dict[str, list[list[OutboxMessage]]]) -> dict[str, int]:
+        """Send every room's claimed messages (rooms side by side, each room's in its order,
+        stopping at the first the gateway refuses); mark the delivered ones sent and give the
+        unsent back in one transaction, record the failures; return how many replies of each
+        room were delivered."""
         lanes = asyncio.Semaphore(max(self._gateway.parallel_sends, 1))
-
-        async def send(batch: list[OutboxMessage]) -> str | None:
-            async with lanes:
-                return await self._gateway.send(merge(batch))
-
-        outcomes = await asyncio.gather(
-            *(send(batch) for batch in claimed.values()), return_exceptions=True
-        )
         delivered: list[tuple[list[int], str | None]] = []
-        sent_rooms: set[str] = set()
         refused: list[tuple[list[OutboxMessage], Exception]] = []
-        for (room_id, batch), outcome in zip(claimed.items(), outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                refused.append((batch, outcome))
-            elif isinstance(outcome, BaseException):
-                raise outcome
-            else:
+        unsent: list[int] = []
+        counts: dict[str, int] = {}
+
+        async def send_room(room_id: str, sends: list[list[OutboxMessage]]) -> None:
+            counts[room_id] = 0
+            for position, batch in enumerate(sends):
+                try:
+                    async with lanes:
+                        platform_id = await self._gateway.send(merge(batch))
+                except Exception as error:
+                    refused.append((batch, error))
+                    unsent.extend(row.id for later in sends[position + 1 :] for row in later)
+                    return
                 self._pacer.record(room_id)
-                sent_rooms.add(room_id)
-                delivered.append(([row.id for row in batch], outcome))
-        if delivered:
+                delivered.append(([row.id for row in batch], platform_id))
+                counts[room_id] += len(batch)
+
+        await asyncio.gather(*(send_room(room_id, sends) for room_id, sends in claimed.items()))
+        if delivered or unsent:
             async with self._sessions.begin() as session:
                 await outbox.mark_sent_many(session, delivered, self._clock.now())
+                if unsent:
+                    await outbox.release(session, unsent, self._clock.now())
         for batch, error in refused:
             await self._record_failure(batch, error)
-        return sent_rooms
+        return counts
 
     async def _record_failure(self, batch: list[OutboxMessage], error: Exception) -> None:
         description = f"{type(error).__name__}: {error}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import BotApp
 from bot.settings import Settings
@@ -100,3 +102,60 @@ async def test_a_room_whose_send_is_refused_waits_while_the_other_rooms_get_thei
     async with bot.sessions() as session:
         states = list(await session.scalars(select(OutboxMessage.state)))
     assert states == ["sent", "sent"]
+
+
+def count_outbox_updates(bot: BotApp) -> Callable[[], int]:
+    updates = 0
+
+    def counted(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        nonlocal updates
+        updates += statement.lstrip().upper().startswith("UPDATE OUTBOX")
+
+    event.listen(bot.engine.sync_engine, "before_cursor_execute", counted)
+    return lambda: updates
+
+
+async def test_a_rooms_waiting_replies_are_claimed_together_and_marked_sent_together(
+    group: Group, bot: BotApp, clock: ManualClock
+) -> None:
+    assert bot.sandbox is not None
+    bot.sandbox.faults.refuse_sends = True
+    for n in range(1, 4):
+        await group.say(GRID_WORKER, complaint(n))
+    bot.sandbox.faults.refuse_sends = False
+    clock.advance(timedelta(minutes=10))
+    updates = count_outbox_updates(bot)
+
+    assert await bot.sender.deliver_due() == 3
+
+    assert updates() == 2  # one claim, one "sent" for the three
+    assert len(await group.bot_replies()) == 3
+
+
+async def test_replies_behind_a_refused_one_are_given_back_untried_and_follow_it_in_order(
+    group: Group, bot: BotApp, clock: ManualClock
+) -> None:
+    assert bot.sandbox is not None
+    bot.sandbox.faults.refuse_sends = True
+    for n in range(1, 4):
+        await group.say(GRID_WORKER, complaint(n))
+    bot.sandbox.faults.refuse_sends = False
+    bot.sandbox.faults.refuse_next = 1
+    clock.advance(timedelta(minutes=10))
+
+    assert await bot.sender.deliver_due() == 0
+    async with bot.sessions() as session:
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    # the first was refused once more; the two behind it were never tried this round
+    assert [(row.state, row.attempts) for row in rows] == [
+        ("pending", rows[0].attempts),
+        ("pending", 0),
+        ("pending", 0),
+    ]
+    assert rows[0].attempts >= 1
+
+    clock.advance(timedelta(minutes=10))
+    assert await bot.sender.deliver_due() == 3
+    replies = await group.bot_replies()
+    numbers = [r.split("编号 ")[1][:14] for r in replies if "编号" in r]
+    assert numbers == ["CY-202606-0001", "CY-202606-0002", "CY-202606-0003"]
