@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -34,6 +33,7 @@ from storage.models import Case, OutboxMessage
 from .conversation import Group, Person
 from .load_client import (
     BOT_MESSAGE_PREFIX,
+    ChatClient,
     ChatMessage,
     DatabaseView,
     MessageFactory,
@@ -77,7 +77,7 @@ async def stream_and_kill(
     pending = iter(messages)
     killed = False
 
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=10.0) as client:
+    async with ChatClient(server.base_url, timeout=10.0, connections=CONCURRENT_POSTS) as client:
 
         async def poster() -> None:
             nonlocal killed
@@ -101,7 +101,7 @@ async def redeliver(
     server: RunningServer, messages: Sequence[ChatMessage], deadline: float
 ) -> None:
     """Post each message until it is accepted, as a platform retries an unacknowledged one."""
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=10.0) as client:
+    async with ChatClient(server.base_url, timeout=10.0, connections=1) as client:
         for message in messages:
             while (status := await post_message(client, message)) != 202:
                 assert time.monotonic() < deadline, f"{message.message_id}: got {status}"
@@ -154,7 +154,7 @@ async def test_bot_killed_mid_stream_handles_every_accepted_message_exactly_once
             database, len(messages), time.monotonic() + SETTLE_SECONDS
         )
         print(f"redelivered {len(unacknowledged)}; settled: {settled}")
-        async with httpx.AsyncClient(base_url=second.base_url, timeout=10.0) as client:
+        async with ChatClient(second.base_url, timeout=10.0, connections=1) as client:
             transcripts = {room: await fetch_transcript(client, room) for room in ROOMS}
     finally:
         code = await asyncio.to_thread(second.stop)
