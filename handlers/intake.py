@@ -192,11 +192,20 @@ async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | N
             case = (
                 candidate  # opened in this batch, maybe not flushed yet
                 if isinstance(candidate, Case)
-                else await ctx.session.get(Case, candidate.id)
+                else await _case_by_id(ctx, candidate.id)
             )
             if case is not None and case.status in OPEN_STATUSES:
                 return case
     return None
+
+
+async def _case_by_id(ctx: HandlerContext, case_id: int) -> Case | None:
+    """The whole case, without flushing the batch's pending changes first: a case changed
+    in this transaction is in the session already, and any other is read as stored. (A
+    flush here would write the batch's cases and events a few at a time instead of all
+    together when the batch's collected writes are made.)"""
+    with ctx.session.no_autoflush:
+        return await ctx.session.get(Case, case_id)
 
 
 def is_same_complaint(case: ComplaintFacts, parsed: ParsedMessage, reporter_id: str) -> bool:
