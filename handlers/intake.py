@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from mediation import templates
@@ -185,10 +185,22 @@ async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | N
             ctx.session, [room_id], OPEN_STATUS_VALUES, since, MAX_COMPARED_CASES
         )
         candidates = list(read[room_id])
-    for candidate in candidates[:MAX_COMPARED_CASES]:
+    candidates = candidates[:MAX_COMPARED_CASES]
+    # only a near-identical text or the same merchant can make a repeat: find those first
+    near = near_identical(parsed.masked_text, [case.masked_text for case in candidates])
+    merchant = (parsed.merchant_id, parsed.merchant)
+    alike = near.union(
+        ()
+        if merchant == (None, None)
+        else (index for index, case in enumerate(candidates) if same_merchant(case, parsed))
+    )
+    for index in sorted(alike):  # newest first
+        candidate = candidates[index]
         if candidate.received_at < since:
             continue  # read for the batch's earliest window
-        if is_same_complaint(candidate, parsed, ctx.message.sender_id):
+        if is_same_complaint(
+            candidate, parsed, ctx.message.sender_id, near_identical=index in near
+        ):
             case = (
                 candidate  # opened in this batch, maybe not flushed yet
                 if isinstance(candidate, Case)
@@ -208,24 +220,45 @@ async def _case_by_id(ctx: HandlerContext, case_id: int) -> Case | None:
         return await ctx.session.get(Case, case_id)
 
 
-def is_same_complaint(case: ComplaintFacts, parsed: ParsedMessage, reporter_id: str) -> bool:
+def near_identical(text: str, others: list[str]) -> set[int]:
+    """The positions in `others` of the texts near-identical to `text`, compared in one
+    call (a busy room's 200 open cases, one by one, cost more than the comparing)."""
+    matches = process.extract(
+        text, others, scorer=fuzz.ratio, score_cutoff=NEAR_IDENTICAL_RATIO, limit=None
+    )
+    return {index for _choice, _score, index in matches}
+
+
+def same_merchant(case: ComplaintFacts, parsed: ParsedMessage) -> bool:
+    return (parsed.merchant_id is not None and case.merchant_id == parsed.merchant_id) or (
+        parsed.merchant is not None and case.merchant_name == parsed.merchant
+    )
+
+
+def is_same_complaint(
+    case: ComplaintFacts,
+    parsed: ParsedMessage,
+    reporter_id: str,
+    *,
+    near_identical: bool | None = None,
+) -> bool:
     """The same consumer's complaint again: near-identical text, or the same merchant with
     the same consumer phone, or the same merchant, reporter and amount. Different phone
     numbers or different amounts mean different complaints, however alike the words.
 
     A grid worker reports for many consumers, so "same merchant, same reporter" alone is
     not a duplicate: two neighbours can both have been overcharged by one restaurant.
+    `near_identical` is whether the texts are near-identical, when already compared.
     """
     if case.contacts and parsed.raw_contacts and not set(case.contacts) & set(parsed.raw_contacts):
         return False  # different consumers
     if case.amount is not None and parsed.amount is not None and case.amount != parsed.amount:
         return False
-    if fuzz.ratio(case.masked_text, parsed.masked_text) >= NEAR_IDENTICAL_RATIO:
+    if near_identical is None:
+        near_identical = fuzz.ratio(case.masked_text, parsed.masked_text) >= NEAR_IDENTICAL_RATIO
+    if near_identical:
         return True
-    same_merchant = (parsed.merchant_id is not None and case.merchant_id == parsed.merchant_id) or (
-        parsed.merchant is not None and case.merchant_name == parsed.merchant
-    )
-    if not same_merchant:
+    if not same_merchant(case, parsed):
         return False
     if set(case.contacts) & set(parsed.raw_contacts):
         return True

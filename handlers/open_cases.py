@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row
@@ -112,28 +113,40 @@ class OpenCasesMemory:
             self.forget()  # a sweep or an import changed many: reading rooms again is cheaper
             self._as_of = await cases.latest_event_id(session)
             return
+        by_room: dict[str, dict[int, Row[Any]]] = {}
         for row in changed:
             self._as_of = max(self._as_of, row.event_id)
-            room = self._rooms.get(row.room_id)
-            if room is not None and not self._apply(room, row):
-                del self._rooms[row.room_id]  # cannot tell what came next: read it again
+            if row.room_id in self._rooms:
+                by_room.setdefault(row.room_id, {})[row.id] = row
+        for room_id, rows in by_room.items():
+            if not self._apply(self._rooms[room_id], rows):
+                del self._rooms[room_id]  # cannot tell what comes next: read it again
 
-    def _apply(self, room: _Room, row: Row[Any]) -> bool:
-        """Put the changed case where it belongs in its room; False when the room's list
-        can no longer be known complete."""
-        kept = [case for case in room.cases if case.id != row.id]
-        removed = len(kept) < len(room.cases)
-        if row.status in self._open_statuses and row.received_at >= room.since:
-            if not kept or row.id > kept[0].id:
-                kept.insert(0, row)  # the usual change: a case just opened
+    def _apply(self, room: _Room, changed: dict[int, Row[Any]]) -> bool:
+        """Put the room's changed cases where they belong; False when the room's list can
+        no longer be known complete."""
+        still_open = {
+            case_id: row
+            for case_id, row in changed.items()
+            if row.status in self._open_statuses and row.received_at >= room.since
+        }
+        kept: list[Row[Any]] = []
+        lost = False
+        for case in room.cases:
+            if case.id not in changed:
+                kept.append(case)
+            elif case.id in still_open:
+                kept.append(still_open.pop(case.id))  # changed, still a candidate
             else:
-                kept.append(row)
-                kept.sort(key=lambda case: case.id, reverse=True)
+                lost = True
+        if lost and room.full:
+            return False  # a full room lost a case: the next open one beyond it is unknown
+        if still_open:  # cases new to the list: usually just opened, so the newest
+            kept += still_open.values()
+            kept.sort(key=attrgetter("id"), reverse=True)
             if len(kept) > self._per_room:
                 del kept[self._per_room :]
                 room.full = True
-        elif removed and room.full:
-            return False  # a full room lost one: the next open case beyond it is unknown
         room.cases = kept
         return True
 

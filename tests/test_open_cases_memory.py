@@ -1,16 +1,21 @@
 """Rooms' open cases remembered between batches: a repeat is still linked, and a case that
-closed, changed or was never committed is never compared with."""
+closed, changed or was never committed is never compared with. Comparing a complaint with
+the room's cases all at once finds what comparing them one by one does."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import BotApp
 from bot.messages import IncomingMessage
+from handlers.intake import NEAR_IDENTICAL_RATIO, near_identical
 from handlers.open_cases import OpenCasesMemory
 from mediation.cases import Actor, CaseStatus, EventKind
 from storage import cases
@@ -182,3 +187,19 @@ async def test_many_changes_at_once_make_the_memory_read_rooms_again(
     async with bot.sessions() as session:
         rows = (await memory.read(session, [ROOM], since))[ROOM]
     assert [row.id for row in rows] == [opened.id]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="饺子馆多收元退款电话张记湖西路", min_size=1, max_size=30),
+    st.lists(st.text(alphabet="饺子馆多收元退款电话张记湖西路", max_size=30), max_size=20),
+)
+def test_texts_compared_together_are_near_identical_exactly_where_one_by_one_they_are(
+    text: str, others: list[str]
+) -> None:
+    one_by_one = {
+        index
+        for index, other in enumerate(others)
+        if fuzz.ratio(text, other) >= NEAR_IDENTICAL_RATIO
+    }
+    assert near_identical(text, others) == one_by_one
