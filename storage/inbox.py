@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from .driver_sql import DriverStatement
 from .models import InboxMessage
-from .upsert import insert_ignore_many
+from .upsert import insert_ignore_statement
 
 RECEIVED = "received"
 HANDLED = "handled"
@@ -42,8 +43,15 @@ class Arrival:
     account_id: str | None = None
 
 
+# stores every incoming message: one statement per message on SQLite is cheaper than
+# SQLAlchemy's one for several (see storage/driver_sql.py)
+_ACCEPT = DriverStatement(
+    lambda dialect: insert_ignore_statement(dialect, InboxMessage, ("id", "message_id"))
+)
+
+
 async def accept_many(
-    session: AsyncSession, arrivals: Sequence[Arrival], *, max_chars: int
+    on: AsyncSession | AsyncConnection, arrivals: Sequence[Arrival], *, max_chars: int
 ) -> list[int | None]:
     """Store messages in one statement; for each, its inbox id, or None when its message id
     was seen before (an earlier delivery, or an earlier arrival in the same list)."""
@@ -69,7 +77,7 @@ async def accept_many(
                 "attempts": 0,
             }
         )
-    inserted = await insert_ignore_many(session, InboxMessage, rows, ("id", "message_id"))
+    inserted = await _ACCEPT.rows_each(on, rows)
     new_ids = {message_id: inbox_id for inbox_id, message_id in inserted}
     results: list[int | None] = []
     for arrival in arrivals:

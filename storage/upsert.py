@@ -23,7 +23,9 @@ async def insert_ignore(
     returning: InstrumentedAttribute[Any],
 ) -> Any | None:
     """Insert a row unless it collides with a unique key; return `returning` or None."""
-    result = await session.execute(_statement(_dialect(session), model, (returning.key,)), values)
+    result = await session.execute(
+        insert_ignore_statement(_dialect(session), model, (returning.key,)), values
+    )
     return result.scalar_one_or_none()
 
 
@@ -37,7 +39,7 @@ async def insert_ignore_many(
     the `returning` columns of the rows inserted (in no promised order)."""
     if not rows:
         return []
-    statement = _statement(_dialect(session), model, returning)
+    statement = insert_ignore_statement(_dialect(session), model, returning)
     # one row as a plain execute: SQLAlchemy's many-rows path costs more than the row
     result = await session.execute(statement, rows[0] if len(rows) == 1 else rows)
     return list(result.all()) if returning else []
@@ -48,7 +50,9 @@ def _dialect(session: AsyncSession) -> str:
 
 
 @cache
-def _statement(dialect: str, model: type[DeclarativeBase], returning: tuple[str, ...]) -> Insert:
+def insert_ignore_statement(
+    dialect: str, model: type[DeclarativeBase], returning: tuple[str, ...] = ()
+) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
     statement = insert(table).on_conflict_do_nothing()
