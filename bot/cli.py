@@ -89,6 +89,7 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        access_log=settings.access_log,
         lifespan="on",
         ws="none",  # no WebSocket routes: skip importing a WebSocket implementation
     )

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    access_log: bool = False  # a line per HTTP request (the sandbox page asks every few seconds)
     gateway: Literal["auto", "sandbox", "wechaty"] = "auto"
     sandbox_enabled: bool | None = None  # None: on with the sandbox gateway, off with Wechaty
 

@@ -302,3 +302,14 @@ def test_restart_on_a_database_at_head_does_not_import_alembic(tmp_path: Path) -
 
     assert run() == "True"  # a new database: Alembic creates the schema
     assert run() == "False"  # a restart: the version row matches the files' head
+
+
+@pytest.mark.parametrize(
+    ("setting", "logged"), [({}, False), ({"TIAOJIE_ACCESS_LOG": "true"}, True)]
+)
+def test_http_requests_are_logged_one_line_each_only_when_asked(
+    tmp_path: Path, setting: dict[str, str], logged: bool
+) -> None:
+    server = start_server(tmp_path / "data", env=setting)  # it asked /healthz until ready
+    assert server.stop() == 0, server.tail()
+    assert ('"GET /healthz HTTP/1.1" 200' in server.log()) is logged, server.log()
