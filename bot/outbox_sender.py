@@ -23,7 +23,7 @@ from mediation.clock import Clock
 from storage import outbox
 from storage.models import OutboxMessage
 
-from .gateway import ChatGateway
+from .gateway import ChatGateway, Delivery
 from .messages import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -104,23 +104,19 @@ class OutboxSender:
 
     async def _deliver_due(self) -> int:
         now = self._clock.now()
-        async with self._sessions() as session:
-            account_id = None if self._only_sender() else self._account_id
-            pending = await outbox.due(session, now, limit=500, account_id=account_id)
         queues: dict[str, deque[OutboxMessage]] = {}
-        for row in pending:
-            queues.setdefault(row.room_id, deque()).append(row)
+        async with self._sessions.begin() as session:  # read and take the first wave at once
+            account_id = None if self._only_sender() else self._account_id
+            for row in await outbox.due(session, now, limit=500, account_id=account_id):
+                queues.setdefault(row.room_id, deque()).append(row)
+            claimed = await self._claim_in(session, self._wanted(queues, now), now)
         delivered = 0
-        while queues:
-            wanted: dict[str, list[list[OutboxMessage]]] = {}
-            for room_id, rows in queues.items():
-                sends = self._next_sends(rows, now)
-                if sends:
-                    wanted[room_id] = sends
-            claimed = await self._claim(wanted, now)
+        while True:
             for room_id in list(queues):
                 if room_id not in claimed:
                     del queues[room_id]  # nothing due, or another sender keeps the room's order
+            if not queues:
+                return delivered
             sent = await self._send(claimed)
             for room_id, sends in claimed.items():
                 taken = sum(len(batch) for batch in sends)
@@ -133,7 +129,17 @@ class OutboxSender:
                     queues[room_id].popleft()
                 if not queues[room_id]:
                     del queues[room_id]
-        return delivered
+            claimed = await self._claim(self._wanted(queues, now), now)
+
+    def _wanted(
+        self, queues: dict[str, deque[OutboxMessage]], now: datetime
+    ) -> dict[str, list[list[OutboxMessage]]]:
+        wanted: dict[str, list[list[OutboxMessage]]] = {}
+        for room_id, rows in queues.items():
+            sends = self._next_sends(rows, now)
+            if sends:
+                wanted[room_id] = sends
+        return wanted
 
     def _next_sends(self, rows: deque[OutboxMessage], now: datetime) -> list[list[OutboxMessage]]:
         """The room's next messages to send, in order, each one or several replies: every
@@ -153,21 +159,29 @@ class OutboxSender:
     async def _claim(
         self, wanted: dict[str, list[list[OutboxMessage]]], now: datetime
     ) -> dict[str, list[list[OutboxMessage]]]:
-        """Hold every room's messages for this sender in one transaction; a room gets all
-        it wanted or none of it (a row another sender holds keeps the rest of its room back)."""
+        if not wanted:
+            return {}
+        async with self._sessions.begin() as session:
+            return await self._claim_in(session, wanted, now)
+
+    async def _claim_in(
+        self, session: AsyncSession, wanted: dict[str, list[list[OutboxMessage]]], now: datetime
+    ) -> dict[str, list[list[OutboxMessage]]]:
+        """Hold every room's messages for this sender in the session's transaction; a room
+        gets all it wanted or none of it (a row another sender holds keeps the rest of its
+        room back)."""
         if not wanted:
             return {}
         ids = {row.id for sends in wanted.values() for batch in sends for row in batch}
-        async with self._sessions.begin() as session:
-            taken = await outbox.claim(session, ids, now, until=now + CLAIM_LEASE)
-            claimed = {
-                room_id: sends
-                for room_id, sends in wanted.items()
-                if all(row.id in taken for batch in sends for row in batch)
-            }
-            partly = taken - {row.id for sends in claimed.values() for b in sends for row in b}
-            if partly:
-                await outbox.release(session, partly, now)
+        taken = await outbox.claim(session, ids, now, until=now + CLAIM_LEASE)
+        claimed = {
+            room_id: sends
+            for room_id, sends in wanted.items()
+            if all(row.id in taken for batch in sends for row in batch)
+        }
+        partly = taken - {row.id for sends in claimed.values() for b in sends for row in b}
+        if partly:
+            await outbox.release(session, partly, now)
         return claimed
 
     async def _send(self, claimed: dict[str, list[list[OutboxMessage]]]) -> dict[str, int]:
@@ -182,18 +196,21 @@ class OutboxSender:
         counts: dict[str, int] = {}
 
         async def send_room(room_id: str, sends: list[list[OutboxMessage]]) -> None:
-            counts[room_id] = 0
-            for position, batch in enumerate(sends):
-                try:
-                    async with lanes:
-                        platform_id = await self._gateway.send(merge(batch))
-                except Exception as error:
-                    refused.append((batch, error))
-                    unsent.extend(row.id for later in sends[position + 1 :] for row in later)
-                    return
+            try:
+                async with lanes:
+                    delivery = await self._gateway.send_in_order([merge(b) for b in sends])
+            except Exception as error:  # nothing is known to have gone out
+                delivery = Delivery(refused=error)
+            taken = sends[: len(delivery.platform_ids)]
+            for batch, platform_id in zip(taken, delivery.platform_ids, strict=True):
                 self._pacer.record(room_id)
                 delivered.append(([row.id for row in batch], platform_id))
-                counts[room_id] += len(batch)
+            counts[room_id] = sum(len(batch) for batch in taken)
+            rest = sends[len(taken) :]
+            if rest and delivery.refused is not None:
+                refused.append((rest[0], delivery.refused))
+                rest = rest[1:]
+            unsent.extend(row.id for later in rest for row in later)
 
         await asyncio.gather(*(send_room(room_id, sends) for room_id, sends in claimed.items()))
         if delivered or unsent:

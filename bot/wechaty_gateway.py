@@ -30,7 +30,7 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,7 +49,7 @@ from tenacity import (
     wait_fixed,
 )
 
-from .gateway import GatewayUnavailable, MessageSink
+from .gateway import Delivery, GatewayUnavailable, MessageSink, send_one_by_one
 from .messages import IncomingMessage, OutgoingMessage
 from .wechaty_compat import (
     EventLoginPayload,
@@ -199,6 +199,9 @@ class WechatyGateway:
         self._online = False
         self._puppet = None
         self._sink = None
+
+    async def send_in_order(self, messages: Sequence[OutgoingMessage]) -> Delivery:
+        return await send_one_by_one(self, messages)  # WeChat takes one message at a time
 
     async def send(self, message: OutgoingMessage) -> str | None:
         puppet = self._puppet

@@ -48,11 +48,20 @@ class GroupCommit(Generic[Item, Result]):
         self._flushing: asyncio.Task[None] | None = None
 
     async def submit(self, item: Item) -> Result:
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, future))
-        if self._flushing is None or self._flushing.done():
+        (result,) = await self.submit_many([item])
+        return result  # a caller that gives up still has its item written
+
+    async def submit_many(self, items: Sequence[Item]) -> list[Result]:
+        """`submit` for several items at once: they share a flush (as far as `max_items`
+        allows) and are written in this order."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[Result]] = []
+        for item in items:
+            futures.append(loop.create_future())
+            self._waiting.append((item, futures[-1]))
+        if futures and (self._flushing is None or self._flushing.done()):
             self._flushing = asyncio.create_task(self._flush_all(), name="group-commit")
-        return await future  # a caller that gives up still has its item written
+        return list(await asyncio.gather(*futures))
 
     async def finish(self) -> None:
         """Wait until everything submitted so far is written (stopping cleanly)."""

@@ -178,3 +178,17 @@ async def test_stopping_in_the_middle_of_a_write_leaves_no_writer_waiting() -> N
 
     outcomes = await asyncio.gather(*writers, late, return_exceptions=True)
     assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
+
+
+async def test_items_submitted_together_share_one_flush_in_their_order() -> None:
+    flushes: list[list[int]] = []
+
+    async def write_many(items: Sequence[int]) -> list[int]:
+        flushes.append(list(items))
+        return [item * 10 for item in items]
+
+    group = GroupCommit(write_many)
+
+    assert await group.submit_many([3, 1, 2]) == [30, 10, 20]
+    assert flushes == [[3, 1, 2]]
+    assert await group.submit_many([]) == []

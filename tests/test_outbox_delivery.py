@@ -104,18 +104,19 @@ async def test_a_room_whose_send_is_refused_waits_while_the_other_rooms_get_thei
     assert states == ["sent", "sent"]
 
 
-def count_outbox_updates(bot: BotApp) -> Callable[[], int]:
-    updates = 0
+def count_statements(bot: BotApp, beginning: str) -> Callable[[], int]:
+    """How many statements beginning so (in capitals) the bot has run since."""
+    count = 0
 
     def counted(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        nonlocal updates
-        updates += statement.lstrip().upper().startswith("UPDATE OUTBOX")
+        nonlocal count
+        count += statement.lstrip().upper().startswith(beginning)
 
     event.listen(bot.engine.sync_engine, "before_cursor_execute", counted)
-    return lambda: updates
+    return lambda: count
 
 
-async def test_a_rooms_waiting_replies_are_claimed_together_and_marked_sent_together(
+async def test_a_rooms_waiting_replies_are_claimed_shown_and_marked_sent_together(
     group: Group, bot: BotApp, clock: ManualClock
 ) -> None:
     assert bot.sandbox is not None
@@ -124,11 +125,13 @@ async def test_a_rooms_waiting_replies_are_claimed_together_and_marked_sent_toge
         await group.say(GRID_WORKER, complaint(n))
     bot.sandbox.faults.refuse_sends = False
     clock.advance(timedelta(minutes=10))
-    updates = count_outbox_updates(bot)
+    updates = count_statements(bot, "UPDATE OUTBOX")
+    shown = count_statements(bot, "INSERT INTO SANDBOX_MESSAGES")
 
     assert await bot.sender.deliver_due() == 3
 
     assert updates() == 2  # one claim, one "sent" for the three
+    assert shown() == 1  # the sandbox takes the room's three lines at once
     assert len(await group.bot_replies()) == 3
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import BotApp
-from bot.gateway import MessageSink
+from bot.gateway import Delivery, MessageSink, send_one_by_one
 from bot.messages import IncomingMessage, OutgoingMessage
 from bot.outbox_sender import OutboxSender
 from bot.settings import Settings
@@ -191,6 +191,9 @@ class RecordingPlatform:
 
     async def stop(self) -> None:
         return None
+
+    async def send_in_order(self, messages: Sequence[OutgoingMessage]) -> Delivery:
+        return await send_one_by_one(self, messages)
 
     async def send(self, message: OutgoingMessage) -> str | None:
         await asyncio.sleep(0)  # a real send yields: let the other sender run meanwhile

@@ -27,7 +27,7 @@ from storage.group_commit import GroupCommit
 from storage.models import SandboxMessage
 from storage.upsert import insert_ignore_many
 
-from ..gateway import GatewayUnavailable, MessageSink
+from ..gateway import Delivery, GatewayUnavailable, MessageSink
 from ..messages import IncomingMessage, OutgoingMessage
 
 MEDIA_URL_PREFIX = "/sandbox/media/"
@@ -239,21 +239,36 @@ class SandboxGateway:
         return message_id
 
     async def send(self, message: OutgoingMessage) -> str | None:
-        if self.faults.should_refuse():
-            raise GatewayUnavailable("sandbox refuses sends (fault switch)")
-        message_id = transcript_id(message)
+        delivery = await self.send_in_order([message])
+        if delivery.refused is not None:
+            raise delivery.refused
+        return delivery.platform_ids[0]
+
+    async def send_in_order(self, messages: Sequence[OutgoingMessage]) -> Delivery:
+        """The lines the fault switch lets through are shown in one commit."""
+        taken: list[OutgoingMessage] = []
+        refused: Exception | None = None
+        for message in messages:
+            if self.faults.should_refuse():
+                refused = GatewayUnavailable("sandbox refuses sends (fault switch)")
+                break
+            taken.append(message)
+        now = self._clock.now()
+        await self._transcript.submit_many([self._bot_line(message, now) for message in taken])
+        return Delivery([transcript_id(message) for message in taken], refused)
+
+    def _bot_line(self, message: OutgoingMessage, at: datetime) -> dict[str, Any]:
         image_url = MEDIA_URL_PREFIX + Path(message.image_path).name if message.image_path else None
-        await self._append(
-            message.room_id,
-            message_id,
-            self.bot_id,
-            self.bot_name,
-            message.text,
-            list(message.mention_ids),
-            self._clock.now(),
-            image_url=image_url,
-        )
-        return message_id
+        return {
+            "room_id": message.room_id,
+            "message_id": transcript_id(message),
+            "sender_id": self.bot_id,
+            "sender_name": self.bot_name,
+            "text": message.text,
+            "mention_ids": list(message.mention_ids),
+            "image_url": image_url,
+            "at": at,
+        }
 
     async def history(
         self,
