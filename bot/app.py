@@ -363,7 +363,7 @@ class BotApp:
         ]
         expose_sandbox = self.sandbox is not None and self.settings.sandbox_api_enabled
         if expose_sandbox and self.sandbox is not None:
-            routers.append(sandbox_router(self.sandbox))
+            routers.insert(0, sandbox_router(self.sandbox))  # matched first: asked most often
         return create_app(
             health=self.health,
             lifespan=lifespan,

@@ -21,8 +21,9 @@ from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,9 +35,28 @@ MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compar
 OPEN_STATUS_VALUES = tuple(sorted(status.value for status in OPEN_STATUSES))
 
 
+class OpenCase(NamedTuple):
+    """What duplicate detection compares of a case: read once, compared with every
+    complaint in its room, so a plain tuple (a database row's fields cost more to read)."""
+
+    id: int
+    room_id: str
+    masked_text: str
+    contacts: list[str]
+    amount: Decimal | None
+    merchant_id: int | None
+    merchant_name: str | None
+    reporter_id: str
+    received_at: datetime
+
+
+def _open_case(row: Row[Any]) -> OpenCase:
+    return OpenCase._make(row[: len(OpenCase._fields)])
+
+
 @dataclass
 class _Room:
-    cases: list[Row[Any]]  # newest first
+    cases: list[OpenCase]  # newest first
     since: datetime  # every open case received since this is in `cases`, up to `per_room`
     full: bool  # `per_room` were found: older open cases may exist beyond the list
 
@@ -67,7 +87,7 @@ class OpenCasesMemory:
 
     async def read(
         self, session: AsyncSession, rooms: Collection[str], since: datetime
-    ) -> dict[str, list[Row[Any]]]:
+    ) -> dict[str, list[OpenCase]]:
         """Each room's newest open cases received since `since`, newest first: a new list
         for every room asked for (the caller may change it)."""
         if not rooms:
@@ -79,7 +99,7 @@ class OpenCasesMemory:
         if stale:
             for room_id, rows in (await self._read_afresh(session, stale, since)).items():
                 self._rooms[room_id] = _Room(list(rows), since, len(rows) >= self._per_room)
-        found: dict[str, list[Row[Any]]] = {}
+        found: dict[str, list[OpenCase]] = {}
         for room_id in rooms:
             room = self._rooms[room_id]
             self._rooms.move_to_end(room_id)
@@ -97,10 +117,11 @@ class OpenCasesMemory:
 
     async def _read_afresh(
         self, session: AsyncSession, rooms: Collection[str], since: datetime
-    ) -> dict[str, list[Row[Any]]]:
-        return await cases.recent_open_cases(
+    ) -> dict[str, list[OpenCase]]:
+        read = await cases.recent_open_cases(
             session, rooms, self._open_statuses, since, self._per_room
         )
+        return {room_id: [_open_case(row) for row in rows] for room_id, rows in read.items()}
 
     async def _catch_up(self, session: AsyncSession) -> None:
         """Bring the remembered rooms up to the newest case event."""
@@ -113,7 +134,7 @@ class OpenCasesMemory:
             self.forget()  # a sweep or an import changed many: reading rooms again is cheaper
             self._as_of = await cases.latest_event_id(session)
             return
-        by_room: dict[str, dict[int, Row[Any]]] = {}
+        by_room: dict[str, dict[int, Row[Any]]] = {}  # compared columns, status, event id
         for row in changed:
             self._as_of = max(self._as_of, row.event_id)
             if row.room_id in self._rooms:
@@ -126,11 +147,11 @@ class OpenCasesMemory:
         """Put the room's changed cases where they belong; False when the room's list can
         no longer be known complete."""
         still_open = {
-            case_id: row
+            case_id: _open_case(row)
             for case_id, row in changed.items()
             if row.status in self._open_statuses and row.received_at >= room.since
         }
-        kept: list[Row[Any]] = []
+        kept: list[OpenCase] = []
         lost = False
         for case in room.cases:
             if case.id not in changed:

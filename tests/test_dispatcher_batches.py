@@ -263,3 +263,22 @@ async def test_a_stop_while_a_message_waits_for_company_loses_nothing_and_drain_
         await bot.dispatcher.drain()
 
     assert await scalar(bot, select(func.count()).select_from(Case)) == 1
+
+
+async def test_a_batch_waiting_for_company_goes_as_soon_as_enough_have_joined_it(
+    bot: BotApp,
+) -> None:
+    await bot.sender.stop()
+    bot.dispatcher.gather_seconds = 600  # the batch could only go early because it filled
+    bot.dispatcher.batch_seconds = 600
+    enough = dispatcher_module.GATHER_UNTIL
+
+    for number in range(enough):
+        await bot.dispatcher.accept(message(number, CHATTER, room="room-0"))
+    async with asyncio.timeout(120):  # a guard against a hang, not a measure of speed
+        handled = select(func.count()).where(InboxMessage.state == "handled")
+        while await scalar(bot, handled) < 1:  # noqa: ASYNC110 - until the batch has gone
+            await asyncio.sleep(0.01)
+        await bot.dispatcher.drain()
+
+    assert await scalar(bot, handled) == enough

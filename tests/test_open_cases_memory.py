@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import BotApp
 from bot.messages import IncomingMessage
 from handlers.intake import NEAR_IDENTICAL_RATIO, near_identical
-from handlers.open_cases import OpenCasesMemory
+from handlers.open_cases import OpenCase, OpenCasesMemory
 from mediation.cases import Actor, CaseStatus, EventKind
 from storage import cases
 from storage.models import Case, CaseEvent, Room
@@ -203,3 +203,7 @@ def test_texts_compared_together_are_near_identical_exactly_where_one_by_one_the
         if fuzz.ratio(text, other) >= NEAR_IDENTICAL_RATIO
     }
     assert near_identical(text, others) == one_by_one
+
+
+def test_an_open_case_has_the_compared_columns_in_the_order_they_are_read() -> None:
+    assert OpenCase._fields == cases.COMPARED_COLUMNS
