@@ -26,12 +26,14 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any] | None
+_REQUIRED = object()  # a parameter the caller gives a value for
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     names: tuple[str, ...]  # the parameters, in their positions
+    fixed: tuple[Any, ...]  # values the statement carries itself (SQLite's OFFSET 0)
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
 
@@ -107,10 +109,14 @@ class DriverStatement:
             if compiled.post_compile_params:  # an IN (...) is rendered anew for each call
                 raise ValueError("a driver statement takes no expanding parameters")
             names = tuple(compiled.positiontup)
+            fixed = tuple(
+                _REQUIRED if compiled.binds[name].required else compiled.binds[name].value
+                for name in names
+            )
             binds = tuple(_bind_processor(compiled.binds[name].type, dialect) for name in names)
             returned = statement.exported_columns  # type: ignore[attr-defined]
             results = tuple(_result_processor(column.type, dialect) for column in returned)
-            found = self._compiled[keys] = _Compiled(compiled.string, names, binds, results)
+            found = self._compiled[keys] = _Compiled(compiled.string, names, fixed, binds, results)
         return found
 
 
@@ -135,7 +141,12 @@ def _positional(compiled: _Compiled, values: Mapping[str, Any]) -> list[Any]:
     return [
         value if process is None else process(value)
         for value, process in zip(
-            (values[name] for name in compiled.names), compiled.binds, strict=True
+            (
+                values[name] if name in values or fixed is _REQUIRED else fixed
+                for name, fixed in zip(compiled.names, compiled.fixed, strict=True)
+            ),
+            compiled.binds,
+            strict=True,
         )
     ]
 

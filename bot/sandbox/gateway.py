@@ -18,14 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mediation.clock import Clock
 from storage.db import not_transient
+from storage.driver_sql import DriverStatement
 from storage.group_commit import GroupCommit
 from storage.models import SandboxMessage
-from storage.upsert import insert_ignore_many
+from storage.upsert import insert_ignore_statement
 
 from ..gateway import Delivery, GatewayUnavailable, MessageSink
 from ..messages import IncomingMessage, OutgoingMessage
@@ -38,22 +39,26 @@ LONGEST_WAIT_SECONDS = 30.0
 RECHECK_SECONDS = 1.0
 
 _LINES = SandboxMessage.__table__
-# Built once: building the query for every request cost more than running it.
-_LINES_AFTER = (
-    select(
-        _LINES.c.seq,
-        _LINES.c.message_id,
-        _LINES.c.sender_id,
-        _LINES.c.sender_name,
-        _LINES.c.text,
-        _LINES.c.mention_ids,
-        _LINES.c.image_url,
-        _LINES.c.at,
+# The page and the load benchmark ask often, and every reply is a line: these run straight
+# on the driver (storage/driver_sql.py).
+_LINES_AFTER = DriverStatement(
+    lambda _dialect: (
+        select(
+            _LINES.c.seq,
+            _LINES.c.message_id,
+            _LINES.c.sender_id,
+            _LINES.c.sender_name,
+            _LINES.c.text,
+            _LINES.c.mention_ids,
+            _LINES.c.image_url,
+            _LINES.c.at,
+        )
+        .where(_LINES.c.room_id == bindparam("room_id"), _LINES.c.seq > bindparam("after"))
+        .order_by(_LINES.c.seq)
+        .limit(bindparam("limit"))
     )
-    .where(_LINES.c.room_id == bindparam("room_id"), _LINES.c.seq > bindparam("after"))
-    .order_by(_LINES.c.seq)
-    .limit(bindparam("limit"))
 )
+_SHOW_LINES = DriverStatement(lambda dialect: insert_ignore_statement(dialect, SandboxMessage))
 
 
 @dataclass
@@ -139,23 +144,18 @@ def _engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     return engine
 
 
-def _read_lines(
-    connection: Connection, room_id: str, after: int, limit: int
-) -> list[dict[str, Any]]:
-    rows = connection.execute(_LINES_AFTER, {"room_id": room_id, "after": after, "limit": limit})
-    return [
-        {
-            "seq": seq,
-            "message_id": message_id,
-            "sender_id": sender_id,
-            "sender_name": sender_name,
-            "text": text,
-            "mention_ids": list(mention_ids),
-            "image_url": image_url,
-            "at": at.isoformat(),
-        }
-        for seq, message_id, sender_id, sender_name, text, mention_ids, image_url, at in rows
-    ]
+def _line(row: Sequence[Any]) -> dict[str, Any]:
+    seq, message_id, sender_id, sender_name, text, mention_ids, image_url, at = row
+    return {
+        "seq": seq,
+        "message_id": message_id,
+        "sender_id": sender_id,
+        "sender_name": sender_name,
+        "text": text,
+        "mention_ids": list(mention_ids),
+        "image_url": image_url,
+        "at": at.isoformat(),
+    }
 
 
 class SandboxGateway:
@@ -316,7 +316,8 @@ class SandboxGateway:
         """Plain rows through a bare connection: the page and the benchmark ask often, and
         a session, ORM objects or a freshly built query each cost more than the query."""
         async with self._engine.connect() as connection:
-            return await connection.run_sync(_read_lines, room_id, after, limit)
+            values = {"room_id": room_id, "after": after, "limit": limit}
+            return [_line(row) for row in await _LINES_AFTER.rows(connection, values)]
 
     async def _append(
         self,
@@ -346,7 +347,7 @@ class SandboxGateway:
     async def _write_transcript(self, rows: Sequence[dict[str, Any]]) -> list[None]:
         """Lines posted or sent at the same time share a commit; a line already shown (a
         resend after a crash) is not shown twice."""
-        async with self._sessions.begin() as session:
-            await insert_ignore_many(session, SandboxMessage, list(rows))
+        async with self._engine.begin() as connection:
+            await _SHOW_LINES.run_many(connection, rows)
         self._new_lines.notify(row["room_id"] for row in rows)
         return [None] * len(rows)
