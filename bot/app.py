@@ -13,6 +13,7 @@ handles messages.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -66,8 +67,11 @@ class BotApp:
         clock: Clock | None = None,
         gateway: ChatGateway | None = None,
         parser: ComplaintParser | None = None,
+        freeze_loaded_objects: bool = False,
     ) -> None:
         self.settings = settings
+        # a process of its own (`tiaojie run`): see `_freeze_loaded_objects`
+        self._freeze_loaded_objects = freeze_loaded_objects
         self.clock = clock or SystemClock()
         self.timezone = ZoneInfo(settings.timezone)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -198,6 +202,8 @@ class BotApp:
     async def _finish_start(self, started: float) -> None:
         try:
             await asyncio.to_thread(self.parser.prepare)
+            if self._freeze_loaded_objects:
+                freeze_loaded_objects()
             async with self._intake_lock:  # no message is being accepted while we switch
                 await self.dispatcher.start()  # queues the inbox's backlog, in arrival order
                 self._handling = True
@@ -372,3 +378,14 @@ class BotApp:
             bot_identity=(self.settings.bot_id, self.settings.bot_name),
             description=API_DESCRIPTION,
         )
+
+
+def freeze_loaded_objects() -> None:
+    """Leave what start-up loaded (above all the parser's dictionary, over 100,000 objects)
+    out of the garbage collector's passes. A full pass walked them all every time: a pause of
+    about 110 ms of the event loop, four times in 20 s at 200 messages a second, and the
+    longest waits of the load benchmark. They are still freed when nothing refers to them;
+    only a cycle among them would now be kept, and start-up leaves none behind (collected
+    first)."""
+    gc.collect()
+    gc.freeze()

@@ -77,7 +77,7 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
     from .app import BotApp
 
     imported = time.perf_counter()
-    bot = BotApp(settings)
+    bot = BotApp(settings, freeze_loaded_objects=True)  # a process of its own
     web_app = bot.web_app(serve_while_loading=True)  # /healthz answers while jieba loads
     logging.getLogger(__name__).info(
         "imported the bot in %.2f s, built the web app in %.2f s",

@@ -8,6 +8,7 @@ test opens, so "still loading" is a state the test controls rather than a race i
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 import sys
 import threading
@@ -313,3 +314,17 @@ def test_http_requests_are_logged_one_line_each_only_when_asked(
     server = start_server(tmp_path / "data", env=setting)  # it asked /healthz until ready
     assert server.stop() == 0, server.tail()
     assert ('"GET /healthz HTTP/1.1" 200' in server.log()) is logged, server.log()
+
+
+@pytest.mark.parametrize("own_process", [False, True])
+async def test_a_bot_in_a_process_of_its_own_leaves_what_it_loaded_out_of_garbage_collection(
+    settings: Settings, clock: ManualClock, own_process: bool
+) -> None:
+    gc.unfreeze()
+    app = BotApp(settings, clock=clock, freeze_loaded_objects=own_process)
+    try:
+        await app.start()
+        assert (gc.get_freeze_count() > 0) is own_process  # `tiaojie run` passes True
+    finally:
+        await app.stop()
+        gc.unfreeze()  # the rest of the test session collects as usual
