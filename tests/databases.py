@@ -146,13 +146,27 @@ class PostgresDatabases:
         return self.url_of(name)
 
     def drop(self, url: str) -> None:
-        name = make_url(url).database
-        _blocking(self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _blocking(self._drop(make_url(url).database))
 
     def close(self) -> None:
         if self._template_ready:
-            _blocking(self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+            _blocking(self._drop(self.template))
             self._template_ready = False
+
+    async def _drop(self, name: str | None) -> None:
+        """FORCE ends the test's leftover sessions, but not an autovacuum worker that has just
+        started on the database (a server process the test role may not end): wait for it."""
+        from asyncpg.exceptions import InsufficientPrivilegeError
+        from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(InsufficientPrivilegeError),
+            wait=wait_fixed(0.2),
+            stop=stop_after_delay(30),
+            reraise=True,
+        ):
+            with attempt:
+                await self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     async def _build_template(self) -> None:
         # imported here: only PostgreSQL runs need the application's storage layer at all
