@@ -68,7 +68,7 @@ class OpenCasesMemory:
         self,
         *,
         per_room: int = MAX_COMPARED_CASES,
-        max_rooms: int = 256,
+        max_rooms: int = 64,
         max_changes: int = 1000,
     ) -> None:
         self._open_statuses = frozenset(OPEN_STATUS_VALUES)

@@ -207,3 +207,13 @@ def test_texts_compared_together_are_near_identical_exactly_where_one_by_one_the
 
 def test_an_open_case_has_the_compared_columns_in_the_order_they_are_read() -> None:
     assert OpenCase._fields == cases.COMPARED_COLUMNS
+
+
+async def test_the_rooms_asked_for_least_recently_are_forgotten_first(bot: BotApp) -> None:
+    memory = OpenCasesMemory(max_rooms=2)
+    since = START - timedelta(days=7)
+    async with bot.sessions() as session:
+        for room_id in ["room-a", "room-b", "room-a", "room-c"]:
+            await memory.read(session, [room_id], since)
+
+    assert memory.rooms_remembered() == (2 if remembers(bot) else 0)
