@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, select
 
 from bot.app import BotApp
+from bot.sandbox.gateway import SandboxFaults
 from bot.settings import Settings
 from mediation.clock import ManualClock
 from storage.models import OutboxMessage
@@ -117,15 +118,22 @@ def count_statements(bot: BotApp, beginning: str) -> Callable[[], int]:
     return lambda: count
 
 
-async def test_a_rooms_waiting_replies_are_claimed_shown_and_marked_sent_together(
-    group: Group, bot: BotApp, clock: ManualClock
-) -> None:
+async def three_replies_due(group: Group, bot: BotApp, clock: ManualClock) -> SandboxFaults:
+    """Three complaints' replies, queued while the platform refused sends and due again
+    now; the platform's fault switches, for more."""
     assert bot.sandbox is not None
     bot.sandbox.faults.refuse_sends = True
     for n in range(1, 4):
         await group.say(GRID_WORKER, complaint(n))
     bot.sandbox.faults.refuse_sends = False
     clock.advance(timedelta(minutes=10))
+    return bot.sandbox.faults
+
+
+async def test_a_rooms_waiting_replies_are_claimed_shown_and_marked_sent_together(
+    group: Group, bot: BotApp, clock: ManualClock
+) -> None:
+    await three_replies_due(group, bot, clock)
     updates = count_statements(bot, "UPDATE OUTBOX")
     commits = count_commits(bot)
 
@@ -139,13 +147,8 @@ async def test_a_rooms_waiting_replies_are_claimed_shown_and_marked_sent_togethe
 async def test_replies_behind_a_refused_one_are_given_back_untried_and_follow_it_in_order(
     group: Group, bot: BotApp, clock: ManualClock
 ) -> None:
-    assert bot.sandbox is not None
-    bot.sandbox.faults.refuse_sends = True
-    for n in range(1, 4):
-        await group.say(GRID_WORKER, complaint(n))
-    bot.sandbox.faults.refuse_sends = False
-    bot.sandbox.faults.refuse_next = 1
-    clock.advance(timedelta(minutes=10))
+    faults = await three_replies_due(group, bot, clock)
+    faults.refuse_next = 1
 
     assert await bot.sender.deliver_due() == 0
     async with bot.sessions() as session:
