@@ -74,7 +74,7 @@ class OpenCasesMemory:
         self._open_statuses = frozenset(OPEN_STATUS_VALUES)
         self._per_room = per_room
         self._max_rooms = max_rooms
-        self._max_changes = max_changes  # more changed cases than this: forget every room
+        self._max_changes = max_changes  # more case events than this since: forget every room
         self._rooms: OrderedDict[str, _Room] = OrderedDict()
         self._as_of: int | None = None  # the newest case event the rooms reflect
 
@@ -129,8 +129,8 @@ class OpenCasesMemory:
             self._rooms.clear()
             self._as_of = await cases.latest_event_id(session)
             return
-        changed = await cases.cases_changed_since(session, self._as_of, self._max_changes + 1)
-        if len(changed) > self._max_changes:
+        changed = await cases.cases_changed_since(session, self._as_of, self._max_changes)
+        if changed is None:
             self.forget()  # a sweep or an import changed many: reading rooms again is cheaper
             self._as_of = await cases.latest_event_id(session)
             return

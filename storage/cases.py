@@ -130,15 +130,18 @@ _RECENT_OPEN_CASES = (
 )
 
 
+# One row per event, led by the events' id range (the newest few): grouped by case in SQL,
+# or joined the other way round, SQLite read every event or every case to find them.
 _CASES_CHANGED_SINCE = (
     select(
         *(getattr(Case, name) for name in COMPARED_COLUMNS),
         Case.status,
-        func.max(CaseEvent.id).label("event_id"),
+        CaseEvent.id.label("event_id"),
     )
-    .join(CaseEvent, CaseEvent.case_id == Case.id)
+    .select_from(CaseEvent)
+    .join(Case, Case.id == CaseEvent.case_id)
     .where(CaseEvent.id > bindparam("after"))
-    .group_by(Case.id)
+    .order_by(CaseEvent.id)
     .limit(bindparam("limit"))
 )
 _LATEST_EVENT_ID = select(func.coalesce(func.max(CaseEvent.id), 0))
@@ -149,12 +152,19 @@ async def latest_event_id(session: AsyncSession) -> int:
     return int(await session.scalar(_LATEST_EVENT_ID) or 0)
 
 
-async def cases_changed_since(session: AsyncSession, event_id: int, limit: int) -> list[Row[Any]]:
-    """At most `limit` cases with an event newer than `event_id`: their compared columns,
-    status and newest event id. Every change to a case writes an event with it, so these
-    are the cases that changed."""
-    rows = await session.execute(_CASES_CHANGED_SINCE, {"after": event_id, "limit": limit})
-    return list(rows)
+async def cases_changed_since(
+    session: AsyncSession, event_id: int, limit: int
+) -> list[Row[Any]] | None:
+    """The cases with an event newer than `event_id`: their compared columns, status and
+    newest event id, each case once; None when more than `limit` events are newer. Every
+    change to a case writes an event with it, so these are the cases that changed."""
+    rows = list(
+        await session.execute(_CASES_CHANGED_SINCE, {"after": event_id, "limit": limit + 1})
+    )
+    if len(rows) > limit:
+        return None
+    newest = {row.id: row for row in rows}  # in event order: a case's last row is its newest
+    return list(newest.values())
 
 
 async def reporters_awaiting_details(
