@@ -136,11 +136,13 @@ class Case(Base):
             "ix_cases_facts_unknown", "overdue_at", "working_days_to_close",
             sqlite_where=FACTS_UNKNOWN, postgresql_where=FACTS_UNKNOWN,
         ),
+        # a reporter's cases in a room by status: their thread, and whether one awaits details
+        Index("ix_cases_reporter_room", "reporter_id", "room_id", "status", "received_at"),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"), index=True)
-    reporter_id: Mapped[str] = mapped_column(String(128), index=True)
+    reporter_id: Mapped[str] = mapped_column(String(128))  # indexed by ix_cases_reporter_room
     reporter_name: Mapped[str] = mapped_column(String(200), default="")
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
     merchant_name: Mapped[str | None] = mapped_column(String(200))
