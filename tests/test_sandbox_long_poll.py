@@ -232,3 +232,34 @@ async def test_client_that_hangs_up_ends_its_wait(bot: BotApp) -> None:
 
     assert request.exception() is None
     assert sandbox.waiters_by_room() == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "room", "query", "body", "where"),
+    [
+        ("GET", "room-bad", {"after": -1}, None, ["query", "after"]),
+        ("GET", "room bad", {}, None, ["path", "room_id"]),
+        ("POST", "room bad", {}, {"sender_id": "a", "text": "收到"}, ["path", "room_id"]),
+        ("POST", "room-ok", {}, {"text": "收到"}, ["body", "sender_id"]),
+        ("POST", "room-ok", {}, {"sender_id": "a", "text": 5}, ["body", "text"]),
+    ],
+)
+async def test_bad_input_to_the_sandbox_gets_a_422_saying_where(
+    http: httpx.AsyncClient,
+    method: str,
+    room: str,
+    query: dict[str, int],
+    body: dict[str, object] | None,
+    where: list[str],
+) -> None:
+    response = await http.request(method, url(room), params=query, json=body)
+
+    assert response.status_code == 422
+    assert [problem["loc"][: len(where)] for problem in response.json()["detail"]] == [where]
+
+
+async def test_a_body_that_is_not_json_gets_a_422(http: httpx.AsyncClient) -> None:
+    response = await http.post(url("room-ok"), content=b"{not json")
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "body"
