@@ -212,18 +212,6 @@ async def by_number(session: AsyncSession, number: str) -> Case | None:
     return await session.scalar(select(Case).where(Case.number == number.upper()))
 
 
-async def open_cases_reported_by(
-    session: AsyncSession, reporter_id: str, room_id: str, statuses: Collection[str]
-) -> list[Case]:
-    rows = await session.scalars(
-        select(Case)
-        .where(Case.reporter_id == reporter_id, Case.room_id == room_id)
-        .where(Case.status.in_(list(statuses)))
-        .order_by(Case.id)
-    )
-    return list(rows)
-
-
 async def timeline(session: AsyncSession, case_id: int) -> list[CaseEvent]:
     rows = await session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)
