@@ -198,9 +198,7 @@ async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | N
         candidate = candidates[index]
         if candidate.received_at < since:
             continue  # read for the batch's earliest window
-        if is_same_complaint(
-            candidate, parsed, ctx.message.sender_id, near_identical=index in near
-        ):
+        if is_same_complaint(candidate, parsed, ctx.message.sender_id, texts_alike=index in near):
             case = (
                 candidate  # opened in this batch, maybe not flushed yet
                 if isinstance(candidate, Case)
@@ -240,7 +238,7 @@ def is_same_complaint(
     parsed: ParsedMessage,
     reporter_id: str,
     *,
-    near_identical: bool | None = None,
+    texts_alike: bool,
 ) -> bool:
     """The same consumer's complaint again: near-identical text, or the same merchant with
     the same consumer phone, or the same merchant, reporter and amount. Different phone
@@ -248,15 +246,13 @@ def is_same_complaint(
 
     A grid worker reports for many consumers, so "same merchant, same reporter" alone is
     not a duplicate: two neighbours can both have been overcharged by one restaurant.
-    `near_identical` is whether the texts are near-identical, when already compared.
+    `texts_alike`: whether the texts are near-identical (see `near_identical`).
     """
     if case.contacts and parsed.raw_contacts and not set(case.contacts) & set(parsed.raw_contacts):
         return False  # different consumers
     if case.amount is not None and parsed.amount is not None and case.amount != parsed.amount:
         return False
-    if near_identical is None:
-        near_identical = fuzz.ratio(case.masked_text, parsed.masked_text) >= NEAR_IDENTICAL_RATIO
-    if near_identical:
+    if texts_alike:
         return True
     if not same_merchant(case, parsed):
         return False

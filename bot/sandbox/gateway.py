@@ -144,6 +144,30 @@ def _engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     return engine
 
 
+def _transcript_row(
+    room_id: str,
+    message_id: str,
+    sender_id: str,
+    sender_name: str,
+    text: str,
+    mention_ids: list[str],
+    at: datetime,
+    *,
+    image_url: str | None = None,
+) -> dict[str, Any]:
+    """A transcript line as it is stored."""
+    return {
+        "room_id": room_id,
+        "message_id": message_id,
+        "sender_id": sender_id,
+        "sender_name": sender_name,
+        "text": text,
+        "mention_ids": mention_ids,
+        "image_url": image_url,
+        "at": at,
+    }
+
+
 def _line(row: Sequence[Any]) -> dict[str, Any]:
     seq, message_id, sender_id, sender_name, text, mention_ids, image_url, at = row
     return {
@@ -224,7 +248,9 @@ class SandboxGateway:
             raise GatewayUnavailable("sandbox not started")
         message_id = message_id or uuid.uuid4().hex
         now = self._clock.now()
-        await self._append(room_id, message_id, sender_id, sender_name, text, mention_ids, now)
+        await self._transcript.submit(
+            _transcript_row(room_id, message_id, sender_id, sender_name, text, mention_ids, now)
+        )
         await self._sink(
             IncomingMessage(
                 message_id=message_id,
@@ -259,16 +285,16 @@ class SandboxGateway:
 
     def _bot_line(self, message: OutgoingMessage, at: datetime) -> dict[str, Any]:
         image_url = MEDIA_URL_PREFIX + Path(message.image_path).name if message.image_path else None
-        return {
-            "room_id": message.room_id,
-            "message_id": transcript_id(message),
-            "sender_id": self.bot_id,
-            "sender_name": self.bot_name,
-            "text": message.text,
-            "mention_ids": list(message.mention_ids),
-            "image_url": image_url,
-            "at": at,
-        }
+        return _transcript_row(
+            message.room_id,
+            transcript_id(message),
+            self.bot_id,
+            self.bot_name,
+            message.text,
+            list(message.mention_ids),
+            at,
+            image_url=image_url,
+        )
 
     async def history(
         self,
@@ -318,31 +344,6 @@ class SandboxGateway:
         async with self._engine.connect() as connection:
             values = {"room_id": room_id, "after": after, "limit": limit}
             return [_line(row) for row in await _LINES_AFTER.rows(connection, values)]
-
-    async def _append(
-        self,
-        room_id: str,
-        message_id: str,
-        sender_id: str,
-        sender_name: str,
-        text: str,
-        mention_ids: list[str],
-        at: datetime,
-        *,
-        image_url: str | None = None,
-    ) -> None:
-        await self._transcript.submit(
-            {
-                "room_id": room_id,
-                "message_id": message_id,
-                "sender_id": sender_id,
-                "sender_name": sender_name,
-                "text": text,
-                "mention_ids": mention_ids,
-                "image_url": image_url,
-                "at": at,
-            }
-        )
 
     async def _write_transcript(self, rows: Sequence[dict[str, Any]]) -> list[None]:
         """Lines posted or sent at the same time share a commit; a line already shown (a
