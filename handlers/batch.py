@@ -69,6 +69,12 @@ class BatchMemory:
         if self.open_cases is not None and room_id in self.open_cases:
             self.open_cases[room_id].insert(0, case)
 
+    def open_cases_read(self, room_id: str, candidates: list[ComplaintFacts]) -> None:
+        """Keep a room's open cases read while the batch was handled (kept true as above)."""
+        if self.open_cases is None:
+            self.open_cases = {}
+        self.open_cases[room_id] = candidates
+
     def forget_open_cases(self) -> None:
         self.open_cases = None
 

@@ -26,7 +26,7 @@ from storage.models import Case
 from .batch import ComplaintFacts
 from .case_actions import accept_and_notify, merchant_member_ids
 from .context import HandlerContext
-from .open_cases import MAX_COMPARED_CASES, OPEN_STATUS_VALUES
+from .open_cases import MAX_COMPARED_CASES
 
 REQUIRED_FOR_MEDIATION = ("merchant", "facts", "demand")
 NEAR_IDENTICAL_RATIO = 90
@@ -180,11 +180,9 @@ async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | N
     room_id = ctx.message.room_id
     since: datetime = ctx.now - ctx.config.duplicate_window
     candidates = ctx.batch.open_cases_in(room_id)
-    if candidates is None:
-        read = await cases.recent_open_cases(
-            ctx.session, [room_id], OPEN_STATUS_VALUES, since, MAX_COMPARED_CASES
-        )
-        candidates = list(read[room_id])
+    if candidates is None:  # not read for the batch, or forgotten since
+        candidates = (await ctx.services.open_cases.read(ctx.session, [room_id], since))[room_id]
+        ctx.batch.open_cases_read(room_id, candidates)
     candidates = candidates[:MAX_COMPARED_CASES]
     # only a near-identical text or the same merchant can make a repeat: find those first
     near = near_identical(parsed.masked_text, [case.masked_text for case in candidates])

@@ -10,9 +10,12 @@ That needs event ids to become visible in the order they were given. SQLite has 
 at a time, so they do. On PostgreSQL a transaction can commit an event with a smaller id
 after a larger one was already seen, so there every batch reads its rooms afresh.
 
-A session that has changed a case (recorded an event) reads afresh and leaves the memory
-alone: it would see its own changes before they are committed, and the memory must never
-hold what a rollback could take back.
+A session that has changed a case (recorded an event) leaves the memory alone: it would see
+its own changes before they are committed, and the memory must never hold what a rollback
+could take back. It is answered from the memory with its own changes laid over, when the
+memory was brought up to date in that same transaction after it had taken SQLite's write
+lock (the dispatcher claims its messages first): nothing else can have been committed
+since. Otherwise it reads afresh.
 """
 
 from __future__ import annotations
@@ -30,8 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.cases import OPEN_STATUSES
 from storage import cases
+from storage.driver_sql import holds_sqlite_write_lock
+from storage.models import Case
+
+from .batch import ComplaintFacts
 
 MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compared with
+_CAUGHT_UP_KEY = "open_cases_caught_up"  # in `session.info`: (memory, event id) brought up to
 OPEN_STATUS_VALUES = tuple(sorted(status.value for status in OPEN_STATUSES))
 
 
@@ -87,19 +95,24 @@ class OpenCasesMemory:
 
     async def read(
         self, session: AsyncSession, rooms: Collection[str], since: datetime
-    ) -> dict[str, list[OpenCase]]:
+    ) -> dict[str, list[ComplaintFacts]]:
         """Each room's newest open cases received since `since`, newest first: a new list
-        for every room asked for (the caller may change it)."""
+        for every room asked for (the caller may change it). A case the session changed is
+        given as the session's `Case`; any other as an `OpenCase`."""
         if not rooms:
             return {}
-        if cases.changed_in(session) or not _event_ids_visible_in_order(session):
+        if not _event_ids_visible_in_order(session):
             return await self._read_afresh(session, rooms, since)
+        if cases.changed_in(session):
+            if session.info.get(_CAUGHT_UP_KEY) != (id(self), self._as_of):
+                return await self._read_afresh(session, rooms, since)
+            return await self._read_with_own_changes(session, rooms, since)
         await self._catch_up(session)
         stale = [room_id for room_id in rooms if not self._holds(room_id, since)]
         if stale:
             for room_id, rows in (await self._read_afresh(session, stale, since)).items():
                 self._rooms[room_id] = _Room(list(rows), since, len(rows) >= self._per_room)
-        found: dict[str, list[OpenCase]] = {}
+        found: dict[str, list[ComplaintFacts]] = {}
         for room_id in rooms:
             room = self._rooms[room_id]
             self._rooms.move_to_end(room_id)
@@ -109,7 +122,50 @@ class OpenCasesMemory:
             found[room_id] = list(room.cases)
         while len(self._rooms) > self._max_rooms:
             self._rooms.popitem(last=False)
+        if await holds_sqlite_write_lock(session):
+            session.info[_CAUGHT_UP_KEY] = (id(self), self._as_of)
         return found
+
+    async def _read_with_own_changes(
+        self, session: AsyncSession, rooms: Collection[str], since: datetime
+    ) -> dict[str, list[ComplaintFacts]]:
+        """The rooms as committed (the memory) with the session's own changed cases laid
+        over; a room the memory cannot answer for is read afresh, and not remembered."""
+        changed = cases.cases_changed_in(session)
+        found: dict[str, list[ComplaintFacts]] = {}
+        unknown: list[str] = []
+        for room_id in rooms:
+            room = self._rooms.get(room_id)
+            own = [case for case in changed if case.room_id == room_id]
+            listed = None if room is None else self._laid_over(room, own, since)
+            if listed is None:
+                unknown.append(room_id)
+            else:
+                found[room_id] = listed
+        if unknown:
+            found.update(await self._read_afresh(session, unknown, since))
+        return found
+
+    def _laid_over(
+        self, room: _Room, own: list[Case], since: datetime
+    ) -> list[ComplaintFacts] | None:
+        """The room's list with the session's changed cases put where they now belong;
+        None when that cannot be known from the list (the window reaches back further, or
+        a full room has a case changed that might leave it)."""
+        if room.since > since:
+            return None
+        own_ids = {case.id for case in own}
+        if room.full and any(case.id in own_ids for case in room.cases):
+            return None
+        listed: list[ComplaintFacts] = [
+            case for case in room.cases if case.id not in own_ids and case.received_at >= since
+        ]
+        listed += (
+            case for case in own if case.status in self._open_statuses and case.received_at >= since
+        )
+        order = {id(case): position for position, case in enumerate(own)}
+        listed.sort(key=lambda case: _newest_first(case, order), reverse=True)
+        return listed[: self._per_room]
 
     def _holds(self, room_id: str, since: datetime) -> bool:
         room = self._rooms.get(room_id)
@@ -170,6 +226,14 @@ class OpenCasesMemory:
                 room.full = True
         room.cases = kept
         return True
+
+
+def _newest_first(case: ComplaintFacts, order: dict[int, int]) -> tuple[int, int]:
+    """Sorted by, descending: a case not yet flushed (no id) is newer than any stored one,
+    and of two such the later changed is the newer."""
+    if case.id is None:
+        return (1, order[id(case)])
+    return (0, case.id)
 
 
 def _event_ids_visible_in_order(session: AsyncSession) -> bool:

@@ -16,7 +16,7 @@ from .collected import collecting
 from .models import Case, CaseCounter, CaseEvent
 from .upsert import insert_ignore
 
-_CHANGED_KEY = "cases_changed"  # in `session.info`, set by `record_event`
+_CHANGED_KEY = "cases_changed"  # in `session.info`, set by `record_event`: the cases changed
 
 # what duplicate detection compares, with the case id and its room
 COMPARED_COLUMNS = (
@@ -94,7 +94,8 @@ def record_event(
     )
     session.add(event)
     case.updated_at = at
-    session.info[_CHANGED_KEY] = True
+    changed: dict[int, Case] = session.info.setdefault(_CHANGED_KEY, {})
+    changed.setdefault(id(case), case)  # by identity: a new case has no id until flushed
     return event
 
 
@@ -102,6 +103,11 @@ def changed_in(session: AsyncSession) -> bool:
     """Whether `record_event` was called in this session: it has changed a case, maybe not
     committed yet (every change to a case records an event with it)."""
     return bool(session.info.get(_CHANGED_KEY))
+
+
+def cases_changed_in(session: AsyncSession) -> list[Case]:
+    """The cases `record_event` was called for in this session, first changed first."""
+    return list(session.info.get(_CHANGED_KEY, {}).values())
 
 
 # Built once: building these cost more than running them (everything goes in as parameters).

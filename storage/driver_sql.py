@@ -128,6 +128,17 @@ def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor:
     return type_.dialect_impl(dialect).result_processor(dialect, None)
 
 
+async def holds_sqlite_write_lock(session: AsyncSession) -> bool:
+    """Whether the session's SQLite connection is inside a transaction that has written:
+    no other connection can commit until it ends, so what it read since stays current.
+    (Python's `sqlite3` opens the transaction at the first write.)"""
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    driver = await _driver(connection)
+    return bool(getattr(driver, "_conn", driver).in_transaction)
+
+
 async def _connection(on: AsyncSession | AsyncConnection) -> AsyncConnection:
     return await on.connection() if isinstance(on, AsyncSession) else on
 

@@ -10,15 +10,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import BotApp
 from bot.messages import IncomingMessage
 from handlers.intake import NEAR_IDENTICAL_RATIO, near_identical
-from handlers.open_cases import OpenCase, OpenCasesMemory
+from handlers.open_cases import (
+    MAX_COMPARED_CASES,
+    OPEN_STATUS_VALUES,
+    OpenCase,
+    OpenCasesMemory,
+)
 from mediation.cases import Actor, CaseStatus, EventKind
 from storage import cases
+from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseEvent, Room
 
 from .conftest import START
@@ -217,3 +223,101 @@ async def test_the_rooms_asked_for_least_recently_are_forgotten_first(bot: BotAp
             await memory.read(session, [room_id], since)
 
     assert memory.rooms_remembered() == (2 if remembers(bot) else 0)
+
+
+async def take_the_write_lock(session: AsyncSession) -> None:
+    """What the dispatcher's claim does first in every batch: a write, so SQLite's write
+    lock is held (and nothing else commits) until the transaction ends."""
+    await session.execute(update(Room).where(Room.id == ROOM).values(first_seen_at=START))
+
+
+async def afresh(session: AsyncSession, since: datetime) -> list[int]:
+    read = await cases.recent_open_cases(
+        session, [ROOM], OPEN_STATUS_VALUES, since, MAX_COMPARED_CASES
+    )
+    return [row.id for row in read[ROOM]]
+
+
+async def test_a_batch_that_changed_cases_is_answered_as_a_fresh_read_would_be(
+    bot: BotApp,
+) -> None:
+    memory = OpenCasesMemory()
+    since = START - timedelta(days=7)
+    async with bot.sessions.begin() as session:
+        opened = [
+            await open_case_directly(session, f"CY-202606-09{n:02d}", START + timedelta(minutes=n))
+            for n in range(4)
+        ]
+    async with bot.sessions() as session:
+        await take_the_write_lock(session)
+        before = [row.id for row in (await memory.read(session, [ROOM], since))[ROOM]]
+        withdrawn = await session.get(Case, opened[0].id)
+        moved = await session.get(Case, opened[1].id)
+        assert withdrawn is not None and moved is not None
+        withdrawn.status = CaseStatus.WITHDRAWN
+        cases.record_event(session, withdrawn, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+        moved.merchant_name = "张记饺子馆"
+        cases.record_event(session, moved, EventKind.DETAILS_ADDED, actor=Actor.STAFF, at=START)
+        newest = await open_case_directly(session, "CY-202606-0950", START + timedelta(hours=1))
+
+        answered = (await memory.read(session, [ROOM], since))[ROOM]
+
+        assert [case.id for case in answered] == await afresh(session, since)
+        if remembers(bot):  # answered from the memory: the session's own cases as they are
+            assert answered[0] is newest
+            assert next(case for case in answered if case.id == moved.id) is moved
+        await session.rollback()
+
+    async with bot.sessions() as session:
+        again = [row.id for row in (await memory.read(session, [ROOM], since))[ROOM]]
+    assert again == before == [case.id for case in reversed(opened)]
+
+
+async def test_a_batch_that_read_before_taking_the_write_lock_reads_afresh_once_changed(
+    bot: BotApp,
+) -> None:
+    memory = OpenCasesMemory()
+    since = START - timedelta(days=7)
+    async with bot.sessions.begin() as session:
+        first = await open_case_directly(session, "CY-202606-0901", START)
+    async with bot.sessions() as batch:
+        await memory.read(batch, [ROOM], since)  # no write yet: others may still commit
+        other_engine = create_engine(bot.engine.url.render_as_string(hide_password=False))
+        try:
+            async with create_session_factory(other_engine).begin() as other_process:
+                second = await open_case_directly(other_process, "CY-202606-0902", START)
+        finally:
+            await other_engine.dispose()
+        changed = await batch.get(Case, first.id)
+        assert changed is not None
+        changed.status = CaseStatus.WITHDRAWN
+        cases.record_event(batch, changed, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+
+        answered = (await memory.read(batch, [ROOM], since))[ROOM]
+
+        assert [case.id for case in answered] == [second.id]
+        await batch.rollback()
+
+
+async def test_a_full_room_whose_listed_case_the_batch_changed_is_read_afresh(
+    bot: BotApp,
+) -> None:
+    memory = OpenCasesMemory(per_room=2)
+    since = START - timedelta(days=7)
+    async with bot.sessions.begin() as session:
+        opened = [
+            await open_case_directly(session, f"CY-202606-09{n:02d}", START + timedelta(minutes=n))
+            for n in range(3)
+        ]
+    async with bot.sessions() as session:
+        await take_the_write_lock(session)
+        await memory.read(session, [ROOM], since)
+        newest = await session.get(Case, opened[2].id)
+        assert newest is not None
+        newest.status = CaseStatus.WITHDRAWN
+        cases.record_event(session, newest, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+
+        answered = (await memory.read(session, [ROOM], since))[ROOM]
+
+        assert [case.id for case in answered] == [opened[1].id, opened[0].id]
+        await session.rollback()
