@@ -36,9 +36,10 @@ from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
 from mediation.workdays import WorkingCalendar
 from storage.calendar import load_overrides
-from storage.db import create_engine, create_session_factory
+from storage.db import create_engine, create_session_factory, sqlite_file
 from storage.models import Merchant
 from storage.schema import ensure_schema_at_head
+from storage.wal_checkpoint import WalCheckpointer
 from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
@@ -75,8 +76,13 @@ class BotApp:
         self.clock = clock or SystemClock()
         self.timezone = ZoneInfo(settings.timezone)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # a SQLite file is checkpointed on a thread while the bot runs, not in a commit
+        self._database_file = sqlite_file(settings.resolved_database_url)
+        self.checkpointer: WalCheckpointer | None = None
         self.engine = create_engine(
-            settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+            settings.resolved_database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            checkpoints_elsewhere=self._database_file is not None,
         )
         self.sessions = create_session_factory(self.engine)
         self.parser = parser or ComplaintParser(cache_dir=settings.data_dir / "cache")
@@ -172,6 +178,9 @@ class BotApp:
         """
         started = time.perf_counter()
         await ensure_schema_at_head(self.engine)
+        if self._database_file is not None and self.checkpointer is None:
+            self.checkpointer = WalCheckpointer(self._database_file)
+            self.checkpointer.start()
         await self.reload_merchants()
         await self.reload_calendar()
         self._report_loading_failure = not wait_until_ready
@@ -270,6 +279,9 @@ class BotApp:
             log.info("tiaojie stopped")
         self._started = False
         self._handling = False
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
+            self.checkpointer = None
         await self.engine.dispose()
 
     async def reload_merchants(self) -> None:

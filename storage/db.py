@@ -16,13 +16,20 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.sqlite_inline import connector
+from storage.wal_checkpoint import apply_backstop_autocheckpoint
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def create_engine(
-    database_url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+    database_url: str,
+    *,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    checkpoints_elsewhere: bool = False,
+    **kwargs: Any,
 ) -> AsyncEngine:
+    """`checkpoints_elsewhere`: a `WalCheckpointer` checkpoints this SQLite file, so the
+    engine's commits do so only past its backstop (see storage/wal_checkpoint.py)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -46,7 +53,9 @@ def create_engine(
         event.listen(
             engine.sync_engine,
             "connect",
-            lambda connection, _record: _sqlite_pragmas(connection, sqlite_busy_timeout_ms),
+            lambda connection, _record: _sqlite_pragmas(
+                connection, sqlite_busy_timeout_ms, checkpoints_elsewhere=checkpoints_elsewhere
+            ),
         )
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -63,12 +72,24 @@ def not_transient(error: BaseException) -> bool:
     return not is_transient(error)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another database or an in-memory one."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _sqlite_pragmas(
+    dbapi_connection: Any, busy_timeout_ms: int, *, checkpoints_elsewhere: bool
+) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    if checkpoints_elsewhere:
+        apply_backstop_autocheckpoint(cursor)
     cursor.close()
 
 
