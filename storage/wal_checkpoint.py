@@ -9,10 +9,18 @@ the loop, and `sqlite3` lets go of the GIL while SQLite works, so a thread can d
 the loop goes on committing.
 
 Copying is half the job: the log is only started over (instead of growing) by the first
-writer after a checkpoint that left nothing uncopied. Under steady load a commit nearly always
-lands during the copy, so a single pass never gets there and the log grows to the backstop
-(measured: 40 MB and a 30-37 ms commit within 15 s at 200 commits/s). So each round repeats the
-pass, each one short, until one finds nothing new.
+writer after a checkpoint that left nothing uncopied, and only if no reader still holds an
+older snapshot at that moment. Under steady load a commit nearly always lands during the
+copy, so a single pass never gets there and the log grows to the backstop (measured: 40 MB
+and a 30-37 ms commit within 15 s at 200 commits/s). So each round repeats the pass, each
+one short, until one finds nothing new. In the bot even that left the log growing to
+17-41 MB within 30 s at 150 messages/s (full passes, yet the next writer seldom started
+over), so a round that leaves more than `RESTART_ABOVE_FRAMES` ends with a RESTART
+checkpoint: it copies the few frames left, waits (on its thread, `RESTART_WAIT_S` at most)
+for readers of old snapshots to finish, and holds writers back meanwhile, so that the next
+writer starts the log over. The bot's writers that meet it wait with asyncio sleeps (see
+`storage.sqlite_inline`), not by stalling the loop: 4-11 writes in 30 s met it, and the log
+stayed under 10 MB.
 
 The bot's own connection keeps an automatic checkpoint only as a backstop, set so high
 that it fires only if the checkpointer here stops doing its job: the log then still has a
@@ -51,6 +59,11 @@ DEFAULT_INTERVAL_S = 1.0
 # round that runs out leaves the rest to the next, a second later.
 MAX_PASSES = 8
 
+# SQLite's own automatic checkpoint threshold: past it, a round ends by starting the log over.
+RESTART_ABOVE_FRAMES = 1000
+# How long a RESTART checkpoint waits for readers and holds the bot's writers back at most.
+RESTART_WAIT_S = 0.05
+
 
 class _Executes(Protocol):
     def execute(self, sql: str, /) -> object: ...
@@ -84,9 +97,16 @@ class WalCheckpointer:
     warning with its traceback, repeats are debug, and the recovery is noted.
     """
 
-    def __init__(self, path: str | Path, interval_s: float = DEFAULT_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        *,
+        restart_wait_s: float = RESTART_WAIT_S,
+    ) -> None:
         self.path = Path(path)
         self.interval_s = interval_s
+        self.restart_wait_s = restart_wait_s
         self.last_result: WalCheckpointResult | None = None
         self._connection: sqlite3.Connection | None = None
         self._connection_lock = threading.Lock()  # one thread at a time on the connection
@@ -96,8 +116,9 @@ class WalCheckpointer:
 
     async def checkpoint_now(self) -> WalCheckpointResult:
         """PASSIVE checkpoints, repeated while commits keep adding frames (`MAX_PASSES` at
-        most): copies what no reader still needs and waits for no lock. Returns the last
-        pass's figures."""
+        most): copies what no reader still needs and waits for no lock. Then, if the log
+        holds more than `RESTART_ABOVE_FRAMES`, a RESTART checkpoint. Returns the last
+        checkpoint's figures."""
         if self._stopped:
             raise RuntimeError("the WAL checkpointer is stopped")
         result = await asyncio.to_thread(self._checkpoint_on_thread)
@@ -152,7 +173,10 @@ class WalCheckpointer:
             try:
                 if self._connection is None:
                     self._connection = self._connect()
-                return _checkpoint_until_caught_up(self._connection)
+                result = _checkpoint_until_caught_up(self._connection)
+                if not result.busy and result.wal_frames > RESTART_ABOVE_FRAMES:
+                    result = _restart_log(self._connection, self.restart_wait_s)
+                return result
             except sqlite3.OperationalError as error:
                 if is_locked(error):
                     return NOT_RUN
@@ -189,5 +213,15 @@ def _checkpoint_until_caught_up(connection: sqlite3.Connection) -> WalCheckpoint
     return result
 
 
-def _checkpoint_pass(connection: sqlite3.Connection) -> WalCheckpointResult:
-    return WalCheckpointResult(*connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+def _checkpoint_pass(connection: sqlite3.Connection, mode: str = "PASSIVE") -> WalCheckpointResult:
+    return WalCheckpointResult(*connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone())
+
+
+def _restart_log(connection: sqlite3.Connection, wait_s: float) -> WalCheckpointResult:
+    """A RESTART checkpoint, waiting up to `wait_s` for readers and writers (busy: 1 when
+    they outlasted it; the next round tries again)."""
+    connection.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
+    try:
+        return _checkpoint_pass(connection, "RESTART")
+    finally:
+        connection.execute("PRAGMA busy_timeout=0")

@@ -17,6 +17,7 @@ from bot.app import BotApp
 from storage.db import create_engine
 from storage.wal_checkpoint import (
     BACKSTOP_AUTOCHECKPOINT_PAGES,
+    RESTART_ABOVE_FRAMES,
     WalCheckpointer,
     apply_backstop_autocheckpoint,
 )
@@ -205,6 +206,29 @@ async def test_a_reader_in_a_transaction_makes_the_checkpoint_partial_not_an_err
     complete = await checkpointer.checkpoint_now()
     assert complete.busy == 0
     assert complete.checkpointed_frames == complete.wal_frames
+
+
+async def test_a_log_past_the_threshold_is_started_over_once_an_older_reader_has_finished(
+    db_path: Path, writer: sqlite3.Connection
+) -> None:
+    checkpointer = WalCheckpointer(db_path, restart_wait_s=5.0)
+    write_pages(writer, RESTART_ABOVE_FRAMES + 200)
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM notes").fetchone()  # an older snapshot than...
+    write_pages(writer, 100)  # ...these frames: a PASSIVE checkpoint cannot copy them
+    asyncio.get_running_loop().call_later(0.05, reader.close)
+    try:
+        result = await checkpointer.checkpoint_now()
+    finally:
+        await checkpointer.stop()
+        reader.close()
+
+    assert result.busy == 0
+    assert result.checkpointed_frames == result.wal_frames
+    write_pages(writer, 10)
+    _busy, frames, _copied = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert frames < 100  # the writer started the log over
 
 
 async def test_a_stopped_checkpointer_refuses_work_and_stopping_it_unstarted_is_harmless(
