@@ -128,6 +128,22 @@ async def open_case_directly(session: AsyncSession, number: str, at: datetime) -
     return case
 
 
+async def cases_opened_a_minute_apart(bot: BotApp, count: int) -> list[Case]:
+    async with bot.sessions.begin() as session:
+        return [
+            await open_case_directly(session, f"CY-202606-09{n:02d}", START + timedelta(minutes=n))
+            for n in range(count)
+        ]
+
+
+async def withdraw(session: AsyncSession, case_id: int) -> Case:
+    case = await session.get(Case, case_id)
+    assert case is not None
+    case.status = CaseStatus.WITHDRAWN
+    cases.record_event(session, case, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+    return case
+
+
 async def test_cases_a_session_has_not_committed_are_never_remembered(bot: BotApp) -> None:
     memory = OpenCasesMemory()
     since = START - timedelta(days=7)
@@ -146,20 +162,13 @@ async def test_cases_a_session_has_not_committed_are_never_remembered(bot: BotAp
 async def test_a_full_room_that_loses_a_case_is_read_again(bot: BotApp) -> None:
     memory = OpenCasesMemory(per_room=2)
     since = START - timedelta(days=7)
-    async with bot.sessions.begin() as session:
-        opened = [
-            await open_case_directly(session, f"CY-202606-09{n:02d}", START + timedelta(minutes=n))
-            for n in range(3)
-        ]
+    opened = await cases_opened_a_minute_apart(bot, 3)
     async with bot.sessions() as session:
         first = [row.id for row in (await memory.read(session, [ROOM], since))[ROOM]]
     assert first == [opened[2].id, opened[1].id]
 
     async with bot.sessions.begin() as session:
-        newest = await session.get(Case, opened[2].id)
-        assert newest is not None
-        newest.status = CaseStatus.WITHDRAWN
-        cases.record_event(session, newest, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+        await withdraw(session, opened[2].id)
     async with bot.sessions() as session:
         after = [row.id for row in (await memory.read(session, [ROOM], since))[ROOM]]
 
@@ -243,19 +252,13 @@ async def test_a_batch_that_changed_cases_is_answered_as_a_fresh_read_would_be(
 ) -> None:
     memory = OpenCasesMemory()
     since = START - timedelta(days=7)
-    async with bot.sessions.begin() as session:
-        opened = [
-            await open_case_directly(session, f"CY-202606-09{n:02d}", START + timedelta(minutes=n))
-            for n in range(4)
-        ]
+    opened = await cases_opened_a_minute_apart(bot, 4)
     async with bot.sessions() as session:
         await take_the_write_lock(session)
         before = [row.id for row in (await memory.read(session, [ROOM], since))[ROOM]]
-        withdrawn = await session.get(Case, opened[0].id)
+        await withdraw(session, opened[0].id)
         moved = await session.get(Case, opened[1].id)
-        assert withdrawn is not None and moved is not None
-        withdrawn.status = CaseStatus.WITHDRAWN
-        cases.record_event(session, withdrawn, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+        assert moved is not None
         moved.merchant_name = "张记饺子馆"
         cases.record_event(session, moved, EventKind.DETAILS_ADDED, actor=Actor.STAFF, at=START)
         newest = await open_case_directly(session, "CY-202606-0950", START + timedelta(hours=1))
@@ -288,10 +291,7 @@ async def test_a_batch_that_read_before_taking_the_write_lock_reads_afresh_once_
                 second = await open_case_directly(other_process, "CY-202606-0902", START)
         finally:
             await other_engine.dispose()
-        changed = await batch.get(Case, first.id)
-        assert changed is not None
-        changed.status = CaseStatus.WITHDRAWN
-        cases.record_event(batch, changed, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+        await withdraw(batch, first.id)
 
         answered = (await memory.read(batch, [ROOM], since))[ROOM]
 
@@ -304,18 +304,11 @@ async def test_a_full_room_whose_listed_case_the_batch_changed_is_read_afresh(
 ) -> None:
     memory = OpenCasesMemory(per_room=2)
     since = START - timedelta(days=7)
-    async with bot.sessions.begin() as session:
-        opened = [
-            await open_case_directly(session, f"CY-202606-09{n:02d}", START + timedelta(minutes=n))
-            for n in range(3)
-        ]
+    opened = await cases_opened_a_minute_apart(bot, 3)
     async with bot.sessions() as session:
         await take_the_write_lock(session)
         await memory.read(session, [ROOM], since)
-        newest = await session.get(Case, opened[2].id)
-        assert newest is not None
-        newest.status = CaseStatus.WITHDRAWN
-        cases.record_event(session, newest, EventKind.WITHDRAWN, actor=Actor.STAFF, at=START)
+        await withdraw(session, opened[2].id)
 
         answered = (await memory.read(session, [ROOM], since))[ROOM]
 
