@@ -185,10 +185,13 @@ async def test_details_posted_in_the_batch_that_opened_the_case_fill_it(bot: Bot
     assert case is not None and case.missing == [] and case.demands == ["退款"]
 
 
-async def test_a_batch_queues_its_replies_in_one_insert_and_numbers_its_cases_in_sequence(
+async def test_a_batch_inserts_its_replies_cases_and_events_together_numbered_in_sequence(
     bot: BotApp,
 ) -> None:
-    ids = await queue_without_handling(bot, [message(n, t) for n, t in enumerate(COMPLAINTS)])
+    rooms_seen = [message(20 + n, CHATTER, room=f"room-{n}") for n in (0, 1, 9)]
+    await bot.dispatcher.process_batch(await queue_without_handling(bot, rooms_seen))
+    complaints = [message(n, t) for n, t in enumerate(COMPLAINTS)]
+    ids = await queue_without_handling(bot, complaints)
     bot.dispatcher.batch_seconds = 600
     statements: list[str] = []
     event.listen(
@@ -201,17 +204,31 @@ async def test_a_batch_queues_its_replies_in_one_insert_and_numbers_its_cases_in
     later = await queue_without_handling(bot, [message(9, COMPLAINTS[1], room="room-9")])
     await bot.dispatcher.process_batch(later)
 
-    replies_queued = [s for s in statements if s.startswith("INSERT INTO outbox")]
+    def inserts_into(table: str) -> int:
+        return sum(1 for s in statements if s.startswith(f"INSERT INTO {table} "))
+
     counter_writes = [s for s in statements if s.startswith("UPDATE case_counters")]
-    assert len(replies_queued) == 2  # one per batch
+    inserted = {table: inserts_into(table) for table in ("outbox", "cases", "case_events")}
+    assert inserted == {"outbox": 2, "cases": 2, "case_events": 2}  # one of each per batch
     assert len(counter_writes) <= 3  # first number, last number; the later batch's one
     async with bot.sessions() as session:
         numbers = list(await session.scalars(select(Case.number).order_by(Case.id)))
         untied = await session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id.is_(None))
         )
+        # each case got its own id back, and so did its event: they still belong together
+        opened = (
+            await session.execute(
+                select(Case.source_message_id, InboxMessage.message_id)
+                .join(CaseEvent, CaseEvent.case_id == Case.id)
+                .join(InboxMessage, InboxMessage.id == CaseEvent.data["inbox_id"].as_integer())
+                .where(CaseEvent.kind == EventKind.OPENED)
+            )
+        ).all()
     assert [int(number[-4:]) for number in numbers] == [1, 2, 3, 4]
     assert untied == 0
+    assert len(opened) == 4
+    assert all(case_source == event_source for case_source, event_source in opened)
 
 
 async def test_a_commit_with_collected_replies_not_written_is_refused(bot: BotApp) -> None:
