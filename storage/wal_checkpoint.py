@@ -15,12 +15,14 @@ copy, so a single pass never gets there and the log grows to the backstop (measu
 and a 30-37 ms commit within 15 s at 200 commits/s). So each round repeats the pass, each
 one short, until one finds nothing new. In the bot even that left the log growing to
 17-41 MB within 30 s at 150 messages/s (full passes, yet the next writer seldom started
-over), so a round that leaves more than `RESTART_ABOVE_FRAMES` ends with a RESTART
-checkpoint: it copies the few frames left, waits (on its thread, `RESTART_WAIT_S` at most)
-for readers of old snapshots to finish, and holds writers back meanwhile, so that the next
-writer starts the log over. The bot's writers that meet it wait with asyncio sleeps (see
-`storage.sqlite_inline`), not by stalling the loop: 4-11 writes in 30 s met it, and the log
-stayed under 10 MB.
+over: a reader that began before the copy ended still holds its place in the log), so a
+round that leaves more than `RESTART_ABOVE_FRAMES`, all copied, ends with a RESTART
+checkpoint: it waits (on its thread, `RESTART_WAIT_S` at most) for such readers to finish,
+holding writers back meanwhile, so that the next writer starts the log over. The bot's
+writers that meet it wait with asyncio sleeps (see `storage.sqlite_inline`), not by
+stalling the loop: 4-11 writes in 30 s met it, and the log stayed under 10 MB. A log not
+all copied has a reader of an older snapshot (an export, a backup), which may last: it is
+not waited for.
 
 The bot's own connection keeps an automatic checkpoint only as a backstop, set so high
 that it fires only if the checkpointer here stops doing its job: the log then still has a
@@ -117,8 +119,8 @@ class WalCheckpointer:
     async def checkpoint_now(self) -> WalCheckpointResult:
         """PASSIVE checkpoints, repeated while commits keep adding frames (`MAX_PASSES` at
         most): copies what no reader still needs and waits for no lock. Then, if the log
-        holds more than `RESTART_ABOVE_FRAMES`, a RESTART checkpoint. Returns the last
-        checkpoint's figures."""
+        holds more than `RESTART_ABOVE_FRAMES` and all of it was copied, a RESTART
+        checkpoint. Returns the last checkpoint's figures."""
         if self._stopped:
             raise RuntimeError("the WAL checkpointer is stopped")
         result = await asyncio.to_thread(self._checkpoint_on_thread)
@@ -174,7 +176,7 @@ class WalCheckpointer:
                 if self._connection is None:
                     self._connection = self._connect()
                 result = _checkpoint_until_caught_up(self._connection)
-                if not result.busy and result.wal_frames > RESTART_ABOVE_FRAMES:
+                if _worth_restarting(result):
                     result = _restart_log(self._connection, self.restart_wait_s)
                 return result
             except sqlite3.OperationalError as error:
@@ -215,6 +217,18 @@ def _checkpoint_until_caught_up(connection: sqlite3.Connection) -> WalCheckpoint
 
 def _checkpoint_pass(connection: sqlite3.Connection, mode: str = "PASSIVE") -> WalCheckpointResult:
     return WalCheckpointResult(*connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone())
+
+
+def _worth_restarting(result: WalCheckpointResult) -> bool:
+    """A long log that is all copied: only a reader that began before the copy ended keeps
+    the next writer from starting it over, and a RESTART waits for such a reader. A log not
+    all copied has a reader of an older snapshot (an export, a backup): waiting for it would
+    only hold the writers back, so the next round tries again."""
+    return (
+        not result.busy
+        and result.wal_frames > RESTART_ABOVE_FRAMES
+        and result.checkpointed_frames == result.wal_frames
+    )
 
 
 def _restart_log(connection: sqlite3.Connection, wait_s: float) -> WalCheckpointResult:

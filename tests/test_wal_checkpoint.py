@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -208,27 +209,47 @@ async def test_a_reader_in_a_transaction_makes_the_checkpoint_partial_not_an_err
     assert complete.checkpointed_frames == complete.wal_frames
 
 
-async def test_a_log_past_the_threshold_is_started_over_once_an_older_reader_has_finished(
+async def test_a_long_log_is_started_over_even_when_a_reader_was_in_it_as_the_copy_ended(
     db_path: Path, writer: sqlite3.Connection
 ) -> None:
     checkpointer = WalCheckpointer(db_path, restart_wait_s=5.0)
     write_pages(writer, RESTART_ABOVE_FRAMES + 200)
     reader = sqlite3.connect(db_path, isolation_level=None)
     reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM notes").fetchone()  # an older snapshot than...
-    write_pages(writer, 100)  # ...these frames: a PASSIVE checkpoint cannot copy them
-    asyncio.get_running_loop().call_later(0.05, reader.close)
+    reader.execute("SELECT count(*) FROM notes").fetchone()  # sees every frame: all copyable
+    asyncio.get_running_loop().call_later(0.3, reader.close)
     try:
         result = await checkpointer.checkpoint_now()
+        write_pages(writer, 10)  # without the RESTART, the reader would still be there
     finally:
         await checkpointer.stop()
         reader.close()
 
     assert result.busy == 0
     assert result.checkpointed_frames == result.wal_frames
-    write_pages(writer, 10)
     _busy, frames, _copied = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert frames < 100  # the writer started the log over
+
+
+async def test_a_reader_of_an_older_snapshot_is_not_waited_for(
+    db_path: Path, writer: sqlite3.Connection
+) -> None:
+    checkpointer = WalCheckpointer(db_path, restart_wait_s=5.0)
+    write_pages(writer, RESTART_ABOVE_FRAMES + 200)
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM notes").fetchone()
+        write_pages(writer, 100)  # frames the reader's snapshot does not hold
+        started = time.monotonic()
+        result = await checkpointer.checkpoint_now()
+        took = time.monotonic() - started
+    finally:
+        await checkpointer.stop()
+        reader.close()
+
+    assert result.checkpointed_frames < result.wal_frames  # left for the next round
+    assert took < 2.5  # far less than the 5 s a RESTART would have waited
 
 
 async def test_a_stopped_checkpointer_refuses_work_and_stopping_it_unstarted_is_harmless(
