@@ -28,8 +28,9 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row
+from sqlalchemy import Row, event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from mediation.cases import OPEN_STATUSES
 from storage import cases
@@ -39,7 +40,8 @@ from storage.models import Case
 from .batch import ComplaintFacts
 
 MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compared with
-_CAUGHT_UP_KEY = "open_cases_caught_up"  # in `session.info`: (memory, event id) brought up to
+# in `session.info` while its write transaction lasts: (memory, the event id it was brought up to)
+_CAUGHT_UP_KEY = "open_cases_caught_up"
 OPEN_STATUS_VALUES = tuple(sorted(status.value for status in OPEN_STATUSES))
 
 
@@ -226,6 +228,14 @@ class OpenCasesMemory:
                 room.full = True
         room.cases = kept
         return True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    """Others may commit once the transaction is over: what it caught up to is no longer
+    all there is."""
+    if transaction.parent is None:
+        session.info.pop(_CAUGHT_UP_KEY, None)
 
 
 def _newest_first(case: ComplaintFacts, order: dict[int, int]) -> tuple[int, int]:

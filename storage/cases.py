@@ -6,8 +6,9 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from mediation.case_numbers import format_case_number
 from mediation.cases import CaseStatus
@@ -100,14 +101,22 @@ def record_event(
 
 
 def changed_in(session: AsyncSession) -> bool:
-    """Whether `record_event` was called in this session: it has changed a case, maybe not
-    committed yet (every change to a case records an event with it)."""
+    """Whether `record_event` was called in this session's transaction: it has changed a
+    case, not committed yet (every change to a case records an event with it)."""
     return bool(session.info.get(_CHANGED_KEY))
 
 
 def cases_changed_in(session: AsyncSession) -> list[Case]:
-    """The cases `record_event` was called for in this session, first changed first."""
+    """The cases `record_event` was called for in this session's transaction, first changed
+    first."""
     return list(session.info.get(_CHANGED_KEY, {}).values())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    """Committed or rolled back, the changes are no longer the session's own."""
+    if transaction.parent is None:  # the session's transaction, not a savepoint in it
+        session.info.pop(_CHANGED_KEY, None)
 
 
 # Built once: building these cost more than running them (everything goes in as parameters).

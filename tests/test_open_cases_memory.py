@@ -314,3 +314,28 @@ async def test_a_full_room_whose_listed_case_the_batch_changed_is_read_afresh(
 
         assert [case.id for case in answered] == [opened[1].id, opened[0].id]
         await session.rollback()
+
+
+async def test_a_session_that_committed_and_changes_cases_again_sees_what_others_committed(
+    bot: BotApp,
+) -> None:
+    memory = OpenCasesMemory()
+    since = START - timedelta(days=7)
+    (first,) = await cases_opened_a_minute_apart(bot, 1)
+    async with bot.sessions() as session:
+        await take_the_write_lock(session)
+        await memory.read(session, [ROOM], since)
+        await session.commit()  # its transaction ends; the session goes on
+        other_engine = create_engine(bot.engine.url.render_as_string(hide_password=False))
+        try:
+            async with create_session_factory(other_engine).begin() as other_process:
+                second = await open_case_directly(other_process, "CY-202606-0902", START)
+        finally:
+            await other_engine.dispose()
+        await take_the_write_lock(session)
+        await withdraw(session, first.id)
+
+        answered = (await memory.read(session, [ROOM], since))[ROOM]
+
+        assert [case.id for case in answered] == [second.id]
+        await session.rollback()
