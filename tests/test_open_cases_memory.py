@@ -136,6 +136,16 @@ async def cases_opened_a_minute_apart(bot: BotApp, count: int) -> list[Case]:
         ]
 
 
+async def opened_by_another_process(bot: BotApp, number: str) -> Case:
+    """Committed through an engine of its own, while the bot's one connection is in use."""
+    other_engine = create_engine(bot.engine.url.render_as_string(hide_password=False))
+    try:
+        async with create_session_factory(other_engine).begin() as other_process:
+            return await open_case_directly(other_process, number, START)
+    finally:
+        await other_engine.dispose()
+
+
 async def withdraw(session: AsyncSession, case_id: int) -> Case:
     case = await session.get(Case, case_id)
     assert case is not None
@@ -285,12 +295,7 @@ async def test_a_batch_that_read_before_taking_the_write_lock_reads_afresh_once_
         first = await open_case_directly(session, "CY-202606-0901", START)
     async with bot.sessions() as batch:
         await memory.read(batch, [ROOM], since)  # no write yet: others may still commit
-        other_engine = create_engine(bot.engine.url.render_as_string(hide_password=False))
-        try:
-            async with create_session_factory(other_engine).begin() as other_process:
-                second = await open_case_directly(other_process, "CY-202606-0902", START)
-        finally:
-            await other_engine.dispose()
+        second = await opened_by_another_process(bot, "CY-202606-0902")
         await withdraw(batch, first.id)
 
         answered = (await memory.read(batch, [ROOM], since))[ROOM]
@@ -326,12 +331,7 @@ async def test_a_session_that_committed_and_changes_cases_again_sees_what_others
         await take_the_write_lock(session)
         await memory.read(session, [ROOM], since)
         await session.commit()  # its transaction ends; the session goes on
-        other_engine = create_engine(bot.engine.url.render_as_string(hide_password=False))
-        try:
-            async with create_session_factory(other_engine).begin() as other_process:
-                second = await open_case_directly(other_process, "CY-202606-0902", START)
-        finally:
-            await other_engine.dispose()
+        second = await opened_by_another_process(bot, "CY-202606-0902")
         await take_the_write_lock(session)
         await withdraw(session, first.id)
 
