@@ -55,6 +55,8 @@ class BatchMemory:
     awaiting_details: set[tuple[str, str]] | None = None
     # room -> its recent open cases, newest first, for rooms a complaint of the batch is in
     open_cases: dict[str, list[ComplaintFacts]] | None = None
+    # (room, serving account) pairs written by this batch: once is enough until it commits
+    rooms_recorded: set[tuple[str, str | None]] = field(default_factory=set)
 
     def may_await_details(self, room_id: str, reporter_id: str) -> bool:
         return self.awaiting_details is None or (room_id, reporter_id) in self.awaiting_details

@@ -97,8 +97,10 @@ async def handle_message(
     route = batch.routes.pop(message.id, None) or _first_cut(message, config, services)
     if route.kind is RouteKind.OWN_MESSAGE:
         return Handled(route.kind)
-    if room_needs_recording(services, message.room_id, now):
+    room = (message.room_id, message.account_id)
+    if room not in batch.rooms_recorded and room_needs_recording(services, message.room_id, now):
         await members.ensure_room(session, message.room_id, now, message.account_id)
+        batch.rooms_recorded.add(room)
     sender = await members.ensure_member(
         session, message.sender_id, message.sender_name, now, config.admins
     )

@@ -299,3 +299,23 @@ async def test_a_batch_waiting_for_company_goes_as_soon_as_enough_have_joined_it
         await bot.dispatcher.drain()
 
     assert await scalar(bot, handled) == enough
+
+
+async def test_a_room_new_to_the_process_is_written_once_by_the_batch_it_first_appears_in(
+    bot: BotApp,
+) -> None:
+    ids = await queue_without_handling(
+        bot, [message(n, text, room="room-new") for n, text in enumerate([*COMPLAINTS, CHATTER])]
+    )
+    bot.dispatcher.batch_seconds = 600
+    statements: list[str] = []
+    event.listen(
+        bot.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, sql, *_rest: statements.append(sql),
+    )
+
+    await bot.dispatcher.process_batch(ids)
+
+    assert sum(1 for s in statements if s.startswith("INSERT INTO rooms ")) == 1
+    assert await scalar(bot, select(func.count()).select_from(Case)) == len(COMPLAINTS)
