@@ -63,6 +63,17 @@ def count_commits(bot: BotApp) -> Callable[[], int]:
     return lambda: commits
 
 
+def statements_run(bot: BotApp) -> list[str]:
+    """Every statement the engine runs from now on, as SQL, in order."""
+    statements: list[str] = []
+    event.listen(
+        bot.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, sql, *_rest: statements.append(sql),
+    )
+    return statements
+
+
 async def scalar(bot: BotApp, statement: Any) -> Any:
     async with bot.sessions() as session:
         return await session.scalar(statement)
@@ -193,12 +204,7 @@ async def test_a_batch_inserts_its_replies_cases_and_events_together_numbered_in
     complaints = [message(n, t) for n, t in enumerate(COMPLAINTS)]
     ids = await queue_without_handling(bot, complaints)
     bot.dispatcher.batch_seconds = 600
-    statements: list[str] = []
-    event.listen(
-        bot.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _conn, _cursor, sql, *_rest: statements.append(sql),
-    )
+    statements = statements_run(bot)
 
     await bot.dispatcher.process_batch(ids)
     later = await queue_without_handling(bot, [message(9, COMPLAINTS[1], room="room-9")])
@@ -308,12 +314,7 @@ async def test_a_room_new_to_the_process_is_written_once_by_the_batch_it_first_a
         bot, [message(n, text, room="room-new") for n, text in enumerate([*COMPLAINTS, CHATTER])]
     )
     bot.dispatcher.batch_seconds = 600
-    statements: list[str] = []
-    event.listen(
-        bot.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _conn, _cursor, sql, *_rest: statements.append(sql),
-    )
+    statements = statements_run(bot)
 
     await bot.dispatcher.process_batch(ids)
 
