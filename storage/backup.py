@@ -9,14 +9,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from .db import sqlite_file
 
 
 def sqlite_path(database_url: str) -> Path:
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    path = sqlite_file(database_url)
+    if path is None:
         raise ValueError("only a SQLite file database can be backed up this way")
-    return Path(url.database)
+    return path
 
 
 def backup_sqlite(database_url: str, target: Path, *, pages_per_step: int = 1024) -> int:

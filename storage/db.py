@@ -32,8 +32,9 @@ def create_engine(
     engine's commits do so only past its backstop (see storage/wal_checkpoint.py)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        database_file = sqlite_file(database_url)
+        if database_file is not None:
+            database_file.parent.mkdir(parents=True, exist_ok=True)
         # One connection per process: SQLite takes one writer at a time anyway, and waiting
         # in the pool's queue is first come, first served, where SQLite's own busy handler
         # lets an unlucky writer starve until "database is locked". Readers queue too; the
@@ -42,9 +43,9 @@ def create_engine(
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 120)
-        if url.database and url.database != ":memory:" and not url.query:
+        if database_file is not None and not url.query:
             # statements on the event loop, waits for locks as asyncio sleeps
-            kwargs.setdefault("async_creator", connector(url.database, busy_timeout_ms))
+            kwargs.setdefault("async_creator", connector(str(database_file), busy_timeout_ms))
             sqlite_busy_timeout_ms = 0
         else:
             kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
