@@ -14,7 +14,9 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo
 
 from .settings import Settings
 
@@ -47,10 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_token_parser(commands)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     settings = Settings()
+    configure_logging(settings.timezone)
     # matplotlib keeps a font cache; keep it in the data directory like everything else
     os.environ.setdefault("MPLCONFIGDIR", str(settings.data_dir / "cache" / "matplotlib"))
     if args.command == "token":
@@ -66,6 +66,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "backup":
         return backup_database(settings, args.path)
     return 2
+
+
+class LocalTimeFormatter(logging.Formatter):
+    """Log times in the deployment's time zone (staff read them against the chat's clock),
+    with the offset, whatever the server's own zone is."""
+
+    def __init__(self, fmt: str, timezone: str) -> None:
+        super().__init__(fmt)
+        self._zone = ZoneInfo(timezone)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = datetime.fromtimestamp(record.created, self._zone)
+        return moment.isoformat(sep=" ", timespec="milliseconds")
+
+
+def configure_logging(timezone: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        LocalTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", timezone)
+    )
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # Alembic narrates every migration step at INFO; the commands say in Chinese what they did
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def run_server(settings: Settings, *, host: str | None, port: int | None) -> int:

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         default="", alias="WECHATY_PUPPET_SERVICE_ENDPOINT"
     )
 
+    @field_validator("sandbox_enabled", mode="before")
+    @classmethod
+    def _blank_means_automatic(cls, value: object) -> object:
+        # .env.example ships `TIAOJIE_SANDBOX_ENABLED=`: blank (or "auto") keeps the default
+        if isinstance(value, str) and value.strip().lower() in ("", "auto"):
+            return None
+        return value
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi_offline import FastAPIOffline
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -28,7 +29,11 @@ def create_app(
     bot_identity: tuple[str, str] = ("tiaojie-bot", "调解助手"),
     description: str = "",
 ) -> FastAPI:
-    app = FastAPI(title="tiaojie 调解助手", description=description, lifespan=lifespan)
+    # /docs with Swagger UI's files served from the package: offline and on government
+    # networks that block public CDNs the page would otherwise be blank
+    app = FastAPIOffline(
+        title="tiaojie 调解助手", description=description, lifespan=lifespan, redoc_url=None
+    )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
