@@ -62,8 +62,16 @@ def unknown_command(command: str) -> str:
     return f"未识别的指令 {command}，发送 /help 查看可用指令。"
 
 
+WEEKDAYS = "一二三四五六日"
+
+
 def local_day(day: date) -> str:
     return f"{day.month}月{day.day}日"
+
+
+def deadline_day(day: date) -> str:
+    """「12月7日（周一）」: with a deadline, the weekday saves the reader a look at the calendar."""
+    return f"{local_day(day)}（周{WEEKDAYS[day.weekday()]}）"
 
 
 # --- intake
@@ -106,7 +114,7 @@ def merchant_notice(
         f"您好，收到一件关于贵店的消费投诉，编号 {number}。",
         f"情况：{shorten(facts, 120)}",
         f"消费者诉求：{demand_text}" + (f"（{yuan(amount)}）" if amount is not None else ""),
-        f"请于{local_day(reply_by)}前在群里答复，例如「同意退还58元」「同意换货」或「不同意，理由…」。",
+        f"请于{deadline_day(reply_by)}前在群里答复，例如「同意退还58元」「同意换货」或「不同意，理由…」。",
     ]
     return "\n".join(lines)
 
@@ -327,14 +335,14 @@ def action_not_in_state(action: str, status: str, number: str | None = None) -> 
 
 def first_answer_reminder(number: str, merchant: str | None, due: date) -> str:
     return (
-        f"{merchant or '商家'}您好，投诉 {number} 请于{local_day(due)}下班前在群里答复处理意见，"
+        f"{merchant or '商家'}您好，投诉 {number} 请于{deadline_day(due)}下班前在群里答复处理意见，"
         "例如「同意退还58元」「同意换货」或「不同意，理由…」。"
     )
 
 
 def settlement_reminder(number: str, merchant: str | None, due: date) -> str:
     return (
-        f"{merchant or '商家'}您好，投诉 {number} 的处理期限为{local_day(due)}，"
+        f"{merchant or '商家'}您好，投诉 {number} 的处理期限为{deadline_day(due)}，"
         "请在此前与消费者协商解决，并在群里回复处理结果。"
     )
 

@@ -55,7 +55,7 @@ async def test_happy_path_from_complaint_to_rating(group: Group) -> None:
     await group.say(GRID_WORKER, COMPLAINT)
     opened, notice = await group.bot_replies()
     assert "CY-202606-0001" in opened and "138****5678" in opened
-    assert "张记饺子馆" in notice and "6月2日前" in notice  # one working day after Mon 06-01
+    assert "张记饺子馆" in notice and "6月2日（周二）前" in notice  # Mon 06-01 + 1 working day
     assert "13812345678" not in notice
     mentions = (await group.transcript())[-1]["mention_ids"]
     assert mentions == [MERCHANT.id]
@@ -218,7 +218,7 @@ async def test_merchant_who_never_answers_is_reminded_escalated_and_terminated(
     await bind_merchant(group)
     await group.say(GRID_WORKER, COMPLAINT.replace("58元", "88元"))
     replies = await group.bot_replies()
-    assert "10月8日前" in replies[-1]  # 10-01..10-07 are holidays
+    assert "10月8日（周四）前" in replies[-1]  # 10-01..10-07 are holidays
 
     async def sweep_at(*when: int) -> list[str]:
         clock.set(shanghai(*when))

@@ -475,7 +475,7 @@ async def test_a_whole_mediation_runs_in_the_wechat_group_and_the_summary_chart_
     await say(grid_worker, COMPLAINT)
     *_, opened, notice = await sent_so_far(3)
     assert "CY-202606-0001" in opened["text"] and "13812345678" not in opened["text"]
-    assert notice["mention_ids"] == [merchant.id] and "6月2日前" in notice["text"]
+    assert notice["mention_ids"] == [merchant.id] and "6月2日（周二）前" in notice["text"]
 
     await say(merchant, "同意退还58元")
     await say(grid_worker, "确认")
