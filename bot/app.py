@@ -30,7 +30,6 @@ from handlers.deadline_sweep import SweepResult
 from handlers.exports import build_workbook
 from handlers.rate_limit import SenderRateLimiter
 from mediation.clock import Clock, SystemClock
-from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
 from mediation.workdays import WorkingCalendar
 from scheduler import JobSettings, TimedWork, add_jobs, build_scheduler, catch_up, timed_jobs
@@ -91,13 +90,7 @@ class BotApp:
             admins=frozenset(settings.admins),
             timezone=self.timezone,
             max_message_chars=settings.max_message_chars,
-            deadline_policy=DeadlinePolicy(
-                acceptance_days=settings.acceptance_days,
-                first_answer_days=settings.first_answer_days,
-                settlement_days=settings.settlement_days,
-                mediation_limit_days=settings.mediation_limit_days,
-                remind_before_days=settings.remind_before_days,
-            ),
+            deadline_policy=settings.deadline_policy(),
             duplicate_window=timedelta(days=settings.duplicate_window_days),
             data_dir=settings.data_dir,
             summary_show_merchants=settings.summary_show_merchants,
@@ -188,7 +181,11 @@ class BotApp:
         without it (`tiaojie run`), return as soon as messages are accepted.
         """
         started = time.perf_counter()
-        await ensure_schema_at_head(self.engine)
+        await ensure_schema_at_head(
+            self.engine,
+            deadline_policy=self.handler_config.deadline_policy,
+            timezone=self.timezone,
+        )
         if self._database_file is not None and self.checkpointer is None:
             self.checkpointer = WalCheckpointer(self._database_file)
             self.checkpointer.start()
