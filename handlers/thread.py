@@ -5,10 +5,7 @@ waiting for such a reply; with several candidates the bot asks which case is mea
 from __future__ import annotations
 
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any
-
-from sqlalchemy import select
 
 from mediation import templates
 from mediation.actions import MONEY_REMEDIES, REFUSED_REMEDY
@@ -23,7 +20,7 @@ from mediation.replies import (
     read_reporter_reply,
 )
 from mediation.roles import Role
-from storage import cases
+from storage import case_queries, cases
 from storage.members import merchant_member_ids
 from storage.models import Case
 
@@ -58,7 +55,9 @@ async def _named_cases(ctx: HandlerContext, numbers: list[str]) -> list[Case] | 
 async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
     waiting = {CaseStatus.MEDIATING, CaseStatus.MERCHANT_REPLIED}
     if named is None:
-        candidates = await _cases_where(ctx, Case.merchant_id == ctx.sender.merchant_id, waiting)
+        candidates = await case_queries.in_room(
+            ctx.session, ctx.message.room_id, waiting, merchant_id=ctx.sender.merchant_id
+        )
     else:
         candidates = [c for c in named if c.merchant_id == ctx.sender.merchant_id]
     if not candidates:
@@ -157,8 +156,8 @@ async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> b
     if named is not None:
         candidates = [c for c in named if c.reporter_id == ctx.sender.id]
     else:
-        candidates = await _cases_where(
-            ctx, Case.reporter_id == ctx.sender.id, {CaseStatus.RESOLVED}
+        candidates = await case_queries.in_room(
+            ctx.session, ctx.message.room_id, {CaseStatus.RESOLVED}, reporter_id=ctx.sender.id
         )
     candidates = [c for c in candidates if c.rating_requested_at is not None and c.rating is None]
     if not candidates:
@@ -177,20 +176,9 @@ async def _reporter_candidates(
 ) -> list[Case]:
     if named is not None:
         return [c for c in named if c.status in statuses]
-    return await _cases_where(ctx, Case.reporter_id == ctx.sender.id, statuses)
-
-
-async def _cases_where(
-    ctx: HandlerContext, condition: object, statuses: set[CaseStatus]
-) -> list[Case]:
-    rows = await ctx.session.scalars(
-        select(Case)
-        .where(condition, Case.room_id == ctx.message.room_id)  # type: ignore[arg-type]
-        .where(Case.status.in_([s.value for s in statuses]))
+    return await case_queries.in_room(
+        ctx.session, ctx.message.room_id, statuses, reporter_id=ctx.sender.id
     )
-    # sorted here: asked to, SQLite read the room's every case in id order instead of using
-    # the index on the reporter, the room and the status
-    return sorted(rows, key=attrgetter("id"))
 
 
 async def _one_case(ctx: HandlerContext, candidates: list[Case]) -> Case | None:

@@ -4,13 +4,15 @@ merchant, which deadline actions a case has had. (Writing cases: `storage.cases`
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.cases import OPEN_STATUSES, CaseStatus
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, InboxMessage
 
 
 async def done_deadline_keys(session: AsyncSession, case_id: int) -> frozenset[str]:
@@ -67,5 +69,55 @@ async def pending_in_room_for_merchant(
             )
         )
         .order_by(Case.id)
+    )
+    return list(rows)
+
+
+async def in_room(
+    session: AsyncSession,
+    room_id: str,
+    statuses: Collection[CaseStatus],
+    *,
+    reporter_id: str | None = None,
+    merchant_id: int | None = None,
+) -> list[Case]:
+    """The room's cases in one of `statuses`, of a reporter or a merchant, by id."""
+    statement = select(Case).where(
+        Case.room_id == room_id, Case.status.in_([s.value for s in statuses])
+    )
+    if reporter_id is not None:
+        statement = statement.where(Case.reporter_id == reporter_id)
+    if merchant_id is not None:
+        statement = statement.where(Case.merchant_id == merchant_id)
+    # sorted here: asked to, SQLite read the room's every case in id order instead of using
+    # the index on the reporter, the room and the status
+    return sorted(await session.scalars(statement), key=attrgetter("id"))
+
+
+async def closed_before_not_erased(
+    session: AsyncSession, before: datetime, limit: int
+) -> list[Case]:
+    """Cases closed before `before` whose personal data is still there, by id."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.closed_at.is_not(None), Case.closed_at < before)
+        .where(Case.personal_data_erased_at.is_(None))
+        .order_by(Case.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def source_messages(session: AsyncSession, case: Case) -> list[InboxMessage]:
+    """The inbox messages the case was made of: its first, and those its events name."""
+    inbox_ids = {
+        event.data.get("inbox_id")
+        for event in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))
+    }
+    inbox_ids.discard(None)
+    rows = await session.scalars(
+        select(InboxMessage).where(
+            (InboxMessage.id.in_(inbox_ids)) | (InboxMessage.message_id == case.source_message_id)
+        )
     )
     return list(rows)
