@@ -95,10 +95,6 @@ class CommandRegistry:
         """The command a name or alias stands for."""
         return self._by_word.get(word)
 
-    def words(self) -> list[str]:
-        """Every name and alias."""
-        return list(self._by_word)
-
     def usable_by(self, role: Role) -> list[Command]:
         return [command for command in self if command.may_run(role)]
 
