@@ -100,19 +100,6 @@ class BotApp:
             calendar=WorkingCalendar(),
             rate_limiter=SenderRateLimiter(settings.sender_messages_per_minute),
         )
-        self.timed_work = TimedWork(
-            self.sessions,
-            self.clock,
-            self.handler_config,
-            calendar=lambda: self.services.calendar,
-            settings=JobSettings(
-                sweep_minutes=settings.sweep_minutes,
-                summary_day=settings.summary_day,
-                summary_time=settings.summary_time,
-                contact_retention_days=settings.contact_retention_days,
-                charts_dir=settings.data_dir / "media",
-            ),
-        )
         self.sandbox: SandboxGateway | None = None
         if gateway is None:
             gateway = self._default_gateway()
@@ -125,7 +112,20 @@ class BotApp:
             room_messages_per_minute=settings.room_messages_per_minute,
             account_id=settings.bot_id,
         )
-        self.timed_work.on_queued = self.sender.wake
+        self.timed_work = TimedWork(
+            self.sessions,
+            self.clock,
+            self.handler_config,
+            calendar=lambda: self.services.calendar,
+            settings=JobSettings(
+                sweep_minutes=settings.sweep_minutes,
+                summary_day=settings.summary_day,
+                summary_time=settings.summary_time,
+                contact_retention_days=settings.contact_retention_days,
+                charts_dir=settings.data_dir / "media",
+            ),
+            on_queued=self.sender.wake,
+        )
         self.dispatcher = MessageDispatcher(
             self.sessions,
             config=self.handler_config,
