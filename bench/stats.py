@@ -66,7 +66,7 @@ from mediation.reports import (  # noqa: E402
     build_monthly_report,
 )
 from mediation.workdays import WorkingCalendar  # noqa: E402
-from storage import reports  # noqa: E402
+from storage import report_queries as reports  # noqa: E402
 from storage.db import create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
 from storage.models import Case  # noqa: E402

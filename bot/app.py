@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -26,15 +26,13 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 
 from handlers import HandlerConfig, Services
-from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
-from handlers.erasure import erase_expired
+from handlers.deadline_sweep import SweepResult
 from handlers.exports import build_workbook
-from handlers.monthly_summary import post_monthly_summaries
 from handlers.rate_limit import SenderRateLimiter
 from mediation.clock import Clock, SystemClock
-from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
 from mediation.workdays import WorkingCalendar
+from scheduler import JobSettings, TimedWork, add_jobs, build_scheduler, catch_up, timed_jobs
 from storage.calendar import load_overrides
 from storage.db import create_engine, create_session_factory, sqlite_file
 from storage.models import Merchant
@@ -92,13 +90,7 @@ class BotApp:
             admins=frozenset(settings.admins),
             timezone=self.timezone,
             max_message_chars=settings.max_message_chars,
-            deadline_policy=DeadlinePolicy(
-                acceptance_days=settings.acceptance_days,
-                first_answer_days=settings.first_answer_days,
-                settlement_days=settings.settlement_days,
-                mediation_limit_days=settings.mediation_limit_days,
-                remind_before_days=settings.remind_before_days,
-            ),
+            deadline_policy=settings.deadline_policy(),
             duplicate_window=timedelta(days=settings.duplicate_window_days),
             data_dir=settings.data_dir,
             summary_show_merchants=settings.summary_show_merchants,
@@ -119,6 +111,20 @@ class BotApp:
             max_attempts=settings.outbox_max_attempts,
             room_messages_per_minute=settings.room_messages_per_minute,
             account_id=settings.bot_id,
+        )
+        self.timed_work = TimedWork(
+            self.sessions,
+            self.clock,
+            self.handler_config,
+            calendar=lambda: self.services.calendar,
+            settings=JobSettings(
+                sweep_minutes=settings.sweep_minutes,
+                summary_day=settings.summary_day,
+                summary_time=settings.summary_time,
+                contact_retention_days=settings.contact_retention_days,
+                charts_dir=settings.data_dir / "media",
+            ),
+            on_queued=self.sender.wake,
         )
         self.dispatcher = MessageDispatcher(
             self.sessions,
@@ -145,8 +151,6 @@ class BotApp:
     def scheduler(self) -> AsyncIOScheduler:
         """Made when first needed: APScheduler's import is not worth waiting for at start."""
         if self._scheduler is None:
-            from scheduler import build_scheduler
-
             self._scheduler = build_scheduler(self.timezone)
         return self._scheduler
 
@@ -177,7 +181,11 @@ class BotApp:
         without it (`tiaojie run`), return as soon as messages are accepted.
         """
         started = time.perf_counter()
-        await ensure_schema_at_head(self.engine)
+        await ensure_schema_at_head(
+            self.engine,
+            deadline_policy=self.handler_config.deadline_policy,
+            timezone=self.timezone,
+        )
         if self._database_file is not None and self.checkpointer is None:
             self.checkpointer = WalCheckpointer(self._database_file)
             self.checkpointer.start()
@@ -222,9 +230,10 @@ class BotApp:
             raise
         self.parser_state = "ready"  # set with the log line: nothing runs in between
         log.info("tiaojie handles messages (%.2f s)", time.perf_counter() - started)
-        self._schedule_jobs()
+        jobs = timed_jobs(self.timed_work)
+        add_jobs(self.scheduler, jobs, self.timezone)
         try:
-            await self.post_monthly_summaries()  # catch up if the bot was down at that time
+            await catch_up(jobs)  # e.g. the monthly summary, if the bot was down at that time
         finally:
             self.scheduler.start()
 
@@ -243,24 +252,6 @@ class BotApp:
             target = self.dispatcher if self._handling else self._intake
             assert target is not None
             return await target.accept(message)
-
-    def _schedule_jobs(self) -> None:
-        if self.settings.sweep_minutes > 0:
-            self.scheduler.add_job(
-                self.sweep_deadlines,
-                "interval",
-                minutes=self.settings.sweep_minutes,
-                id="deadline-sweep",
-                next_run_time=datetime.now(self.timezone),
-            )
-        self.scheduler.add_job(
-            self.post_monthly_summaries,
-            "cron",
-            day=self.settings.summary_day,
-            hour=self.settings.summary_time.hour,
-            minute=self.settings.summary_time.minute,
-            id="monthly-summary",
-        )
 
     async def stop(self) -> None:
         """Stop in reverse order; safe at any point of start-up, parser loading included."""
@@ -302,41 +293,10 @@ class BotApp:
         self.services.calendar = WorkingCalendar(holidays, working_days)
 
     async def sweep_deadlines(self) -> SweepResult:
-        result = await sweep_deadlines(
-            self.sessions,
-            now=self.clock.now(),
-            config=self.handler_config,
-            calendar=self.services.calendar,
-        )
-        warnings = await warn_if_next_year_unknown(
-            self.sessions,
-            now=self.clock.now(),
-            config=self.handler_config,
-            calendar=self.services.calendar,
-        )
-        if self.settings.contact_retention_days > 0:
-            await erase_expired(
-                self.sessions,
-                now=self.clock.now(),
-                retention=timedelta(days=self.settings.contact_retention_days),
-            )
-        if result.actions or warnings:
-            self.sender.wake()
-        return result
+        return await self.timed_work.sweep()
 
     async def post_monthly_summaries(self) -> int:
-        posted = await post_monthly_summaries(
-            self.sessions,
-            now=self.clock.now(),
-            config=self.handler_config,
-            calendar=self.services.calendar,
-            charts_dir=self.settings.data_dir / "media",
-            publish_day=self.settings.summary_day,
-            publish_time=self.settings.summary_time,
-        )
-        if posted:
-            self.sender.wake()
-        return posted
+        return await self.timed_work.monthly_summary()
 
     async def settle(self) -> None:
         """Handle everything queued and deliver what is due (tests, scripts)."""

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from .settings import Settings
@@ -152,13 +152,20 @@ def _server_class() -> type:
     return QuietExitServer
 
 
+def migration_settings(settings: Settings) -> dict[str, Any]:
+    """The deployment's deadline settings, for migrations that judge existing cases."""
+    from zoneinfo import ZoneInfo
+
+    return {"deadline_policy": settings.deadline_policy(), "timezone": ZoneInfo(settings.timezone)}
+
+
 async def upgrade_database(settings: Settings) -> int:
     from storage.db import create_engine
     from storage.migrate import upgrade_to_head
 
     engine = create_engine(settings.resolved_database_url)
     try:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, **migration_settings(settings))
     finally:
         await engine.dispose()
     print("数据库已升级到最新版本。")
@@ -174,7 +181,7 @@ async def erase_case(settings: Settings, number: str) -> int:
 
     engine = create_engine(settings.resolved_database_url)
     try:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, **migration_settings(settings))
         async with create_session_factory(engine).begin() as session:
             case = await cases.by_number(session, number)
             if case is None:
@@ -280,7 +287,7 @@ async def token_command(settings: Settings, args: argparse.Namespace) -> int:
     now = SystemClock().now()
     engine = create_engine(settings.resolved_database_url)
     try:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, **migration_settings(settings))
         async with create_session_factory(engine)() as session:
             if args.token_command == "create":
                 issued = await tokens.create_token(session, args.name, now)

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from mediation.deadlines import DeadlinePolicy
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -72,6 +74,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(
+            acceptance_days=self.acceptance_days,
+            first_answer_days=self.first_answer_days,
+            settlement_days=self.settlement_days,
+            mediation_limit_days=self.mediation_limit_days,
+            remind_before_days=self.remind_before_days,
+        )
 
     @property
     def resolved_database_url(self) -> str:

@@ -10,38 +10,26 @@ leaves them unknown for the deadline sweep to fill in."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation import templates
+from mediation.actions import CaseState, change_case
 from mediation.cases import Actor, CaseStatus, EventKind
 from mediation.deadlines import CaseDeadlines, CaseTimes, DeadlinePolicy, case_deadlines
-from mediation.lifecycle import CaseAction, transition
+from mediation.lifecycle import CaseAction
 from mediation.reports import CalendarFactsCalculator
 from mediation.workdays import WorkingCalendar
 from storage import cases
-from storage.models import Case, CaseEvent, Member
-from storage.reports import forget_calendar_facts, store_calendar_facts
+from storage.calendar_facts import forget_calendar_facts, store_calendar_facts
+from storage.members import merchant_member_ids as merchant_member_ids  # for intake
+from storage.models import Case
 
 from .context import HandlerContext
-
-EVENT_FOR_ACTION: dict[CaseAction, EventKind] = {
-    CaseAction.ACCEPT: EventKind.ACCEPTED,
-    CaseAction.MERCHANT_REPLY: EventKind.MERCHANT_REPLIED,
-    CaseAction.CONFIRM: EventKind.CONFIRMED,
-    CaseAction.REJECT: EventKind.REJECTED_BY_REPORTER,
-    CaseAction.WITHDRAW: EventKind.WITHDRAWN,
-    CaseAction.REFUSE: EventKind.REFUSED,
-    CaseAction.CLOSE_RESOLVED: EventKind.CLOSED,
-    CaseAction.CLOSE_FAILED: EventKind.CLOSED,
-    CaseAction.TERMINATE: EventKind.TERMINATED,
-    CaseAction.REOPEN: EventKind.REOPENED,
-    CaseAction.RATE: EventKind.RATED,
-}
 
 
 def apply_action(
@@ -55,45 +43,50 @@ def apply_action(
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
     facts: CalendarFactsCalculator | None = None,
+    **inputs: Any,
 ) -> CaseStatus:
-    """Move the case (raises IllegalTransition, changing nothing) and record the event.
+    """Move the case (raises IllegalTransition, changing nothing) and record its events.
 
-    Pass `facts` (see `facts_calculator`) so the case's calendar facts are kept current;
-    without it a change of the timeline marks them unknown.
+    What the action does is `mediation.actions.change_case` (`inputs` go to it); this writes
+    the result onto the row and the events into the same transaction. Pass `facts` (see
+    `facts_calculator`) so the case's calendar facts are kept current; without it a change
+    of the timeline marks them unknown.
     """
-    before = CaseStatus(case.status)
-    timeline = (case.accepted_at, case.closed_at)
-    after = transition(before, action, actor, case_number=case.number)
-    case.status = after
-    if action is CaseAction.ACCEPT:
-        case.accepted_at = now
-    if action is CaseAction.MERCHANT_REPLY and case.merchant_replied_at is None:
-        case.merchant_replied_at = now
-    if action is CaseAction.REOPEN:
-        case.closed_at = None
-        case.outcome = None
-        case.rating = None
-        case.rating_requested_at = None
-    if after.is_closed and not before.is_closed:
-        case.closed_at = now
-        case.outcome = after.value
-    if (case.accepted_at, case.closed_at) != timeline:
+    change = change_case(
+        state_of(case), action, actor, now=now, case_number=case.number, data=data, **inputs
+    )
+    for name in CASE_STATE_FIELDS:
+        if getattr(change.after, name) != getattr(change.before, name):
+            setattr(case, name, getattr(change.after, name))
+    if change.timeline_moved:
         if facts is not None:
             store_calendar_facts(case, facts)
         else:
             forget_calendar_facts(case)
-    event_data = {"from": before.value, "to": after.value, **(data or {})}
+    acting, *others = change.events
     cases.record_event(
         session,
         case,
-        EVENT_FOR_ACTION[action],
-        actor=actor,
+        acting.kind,
+        actor=acting.actor,
         actor_id=actor_id,
         at=now,
-        data=event_data,
+        data=acting.data,
         dedupe_key=dedupe_key,
     )
-    return after
+    for event in others:
+        cases.record_event(session, case, event.kind, actor=event.actor, at=now, data=event.data)
+    return change.after.status
+
+
+CASE_STATE_FIELDS = tuple(field.name for field in fields(CaseState))
+
+
+def state_of(case: Case) -> CaseState:
+    return CaseState(
+        **{name: getattr(case, name) for name in CASE_STATE_FIELDS if name != "status"},
+        status=CaseStatus(case.status),
+    )
 
 
 def act(
@@ -103,6 +96,7 @@ def act(
     actor: Actor,
     *,
     data: dict[str, Any] | None = None,
+    **inputs: Any,
 ) -> CaseStatus:
     """`apply_action` for a message handler: in its transaction, at its time, by the sender
     (unless the system acts), with the calendar facts kept current."""
@@ -115,6 +109,7 @@ def act(
         actor_id=None if actor is Actor.SYSTEM else ctx.sender.id,
         data=data,
         facts=facts_calculator(ctx),
+        **inputs,
     )
 
 
@@ -139,15 +134,6 @@ def deadlines_of(
     return case_deadlines(times_of(case), calendar, policy, tz)
 
 
-async def merchant_member_ids(session: AsyncSession, merchant_id: int | None) -> list[str]:
-    if merchant_id is None:
-        return []
-    rows = await session.scalars(
-        select(Member.id).where(Member.merchant_id == merchant_id).order_by(Member.id)
-    )
-    return list(rows)
-
-
 async def accept_and_notify(
     ctx: HandlerContext, case: Case, *, actor: Actor, merchant_ids: Sequence[str]
 ) -> None:
@@ -170,12 +156,3 @@ async def accept_and_notify(
         case.number, case.masked_text, tuple(case.demands), case.amount, reply_by
     )
     await ctx.reply(text, mention_ids=list(merchant_ids), case=case)
-
-
-async def done_deadline_keys(session: AsyncSession, case_id: int) -> frozenset[str]:
-    rows = await session.scalars(
-        select(CaseEvent.dedupe_key).where(
-            CaseEvent.case_id == case_id, CaseEvent.dedupe_key.is_not(None)
-        )
-    )
-    return frozenset(key for key in rows if key)

@@ -7,7 +7,7 @@ so a sweep that runs twice, in two processes, or again after a crash half-way, s
 each reminder exactly once.
 
 Each run first brings the cases' calendar facts up to date
-(`storage.reports.refresh_calendar_facts`): it fills them in for cases fresh from intake
+(`storage.calendar_facts.refresh_calendar_facts`): it fills them in for cases fresh from intake
 or closed by a staff command, and moves open cases' deadlines after a change of the
 calendar or of the deadline settings.
 """
@@ -21,32 +21,27 @@ from datetime import datetime
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation import templates
-from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind
+from mediation.cases import Actor, CaseStatus, EventKind
 from mediation.deadlines import (
-    CaseDeadlines,
+    Audience,
     DeadlineAction,
     DeadlineKind,
     DeadlinePolicy,
     due_actions,
+    notice_text,
 )
 from mediation.lifecycle import CaseAction
 from mediation.reports import CalendarFactsCalculator
 from mediation.workdays import WorkingCalendar
-from storage import cases, outbox, reports
-from storage.models import Case, Room
+from storage import case_queries, cases, members, outbox
+from storage.calendar_facts import refresh_calendar_facts
+from storage.models import Case
 
-from .case_actions import (
-    apply_action,
-    deadlines_of,
-    done_deadline_keys,
-    merchant_member_ids,
-    times_of,
-)
+from .case_actions import apply_action, times_of
 from .context import HandlerConfig
 
 log = logging.getLogger(__name__)
@@ -77,16 +72,10 @@ async def sweep_deadlines(
     basis = (config.deadline_policy, config.timezone)
     open_cases = _OPEN_CASES_REFRESHED.get(calendar) != basis
     async with sessions.begin() as session:
-        await reports.refresh_calendar_facts(session, facts, open_cases=open_cases)
+        await refresh_calendar_facts(session, facts, open_cases=open_cases)
     _OPEN_CASES_REFRESHED[calendar] = basis
     async with sessions() as session:
-        case_ids = list(
-            await session.scalars(
-                select(Case.id)
-                .where(Case.status.in_([s.value for s in OPEN_STATUSES]))
-                .order_by(Case.id)
-            )
-        )
+        case_ids = await case_queries.open_case_ids(session)
     taken = 0
     for case_id in case_ids:
         for action in await _due_for(sessions, case_id, now, config, calendar):
@@ -107,7 +96,7 @@ async def _due_for(
         case = await session.get(Case, case_id)
         if case is None:
             return []
-        done = await done_deadline_keys(session, case_id)
+        done = await case_queries.done_deadline_keys(session, case_id)
         return due_actions(
             times_of(case, done), now, calendar, config.deadline_policy, config.timezone
         )
@@ -132,10 +121,9 @@ async def _take(
             case = await session.get(Case, case_id, with_for_update={"skip_locked": True})
             if case is None or CaseStatus(case.status).is_closed:
                 return False
-            if action.key in await done_deadline_keys(session, case_id):
+            if action.key in await case_queries.done_deadline_keys(session, case_id):
                 return False
-            deadlines = deadlines_of(case, calendar, config.deadline_policy, config.timezone)
-            await _record(session, case, action, deadlines, now, config, calendar)
+            await _record(session, case, action, now, config, calendar)
             await session.flush()  # a concurrent sweep's event fails the unique key here
     except IntegrityError:
         log.info("case %s: %s already taken by another sweep", case_id, action.key)
@@ -143,20 +131,24 @@ async def _take(
     return True
 
 
+EVENT_FOR_DEADLINE = {
+    DeadlineKind.ACCEPTANCE_OVERDUE: EventKind.ACCEPTANCE_OVERDUE,
+    DeadlineKind.REMIND_MERCHANT: EventKind.REMINDED,
+    DeadlineKind.ESCALATE_TO_STAFF: EventKind.ESCALATED,
+}
+
+
 async def _record(
     session: AsyncSession,
     case: Case,
     action: DeadlineAction,
-    deadlines: CaseDeadlines,
     now: datetime,
     config: HandlerConfig,
     calendar: WorkingCalendar,
 ) -> None:
-    merchants = await merchant_member_ids(session, case.merchant_id)
-    staff = [case.assignee_id] if case.assignee_id else sorted(config.admins)
+    merchants = await members.merchant_member_ids(session, case.merchant_id)
     data = {"target": action.target, "due_at": action.due_at.isoformat()}
     if action.kind is DeadlineKind.TERMINATE:
-        assert deadlines.mediation_ends is not None
         apply_action(
             session,
             case,
@@ -167,50 +159,28 @@ async def _record(
             dedupe_key=action.key,
             facts=CalendarFactsCalculator(calendar, config.deadline_policy, config.timezone),
         )
-        text = templates.mediation_terminated(
-            case.number,
-            case.merchant_name,
-            deadlines.mediation_ends,
-            config.deadline_policy.mediation_limit_days,
-        )
         mentions = [*merchants, case.reporter_id]
     else:
-        kind, text, mentions = _message_for(case, action, deadlines, merchants, staff)
         cases.record_event(
-            session, case, kind, actor=Actor.SYSTEM, at=now, data=data, dedupe_key=action.key
+            session,
+            case,
+            EVENT_FOR_DEADLINE[action.kind],
+            actor=Actor.SYSTEM,
+            at=now,
+            data=data,
+            dedupe_key=action.key,
         )
+        staff = [case.assignee_id] if case.assignee_id else sorted(config.admins)
+        mentions = merchants if action.audience is Audience.MERCHANT else staff
     await outbox.enqueue(
         session,
         room_id=case.room_id,
-        text=text,
+        text=notice_text(action, case.number, case.merchant_name, config.deadline_policy),
         now=now,
         mention_ids=mentions,
         case=case,
         dedupe_key=f"case:{case.id}:{action.key}",
     )
-
-
-def _message_for(
-    case: Case,
-    action: DeadlineAction,
-    deadlines: CaseDeadlines,
-    merchants: list[str],
-    staff: list[str],
-) -> tuple[EventKind, str, list[str]]:
-    number, merchant = case.number, case.merchant_name
-    if action.kind is DeadlineKind.ACCEPTANCE_OVERDUE:
-        text = templates.acceptance_overdue(number, merchant, deadlines.acceptance_by)
-        return EventKind.ACCEPTANCE_OVERDUE, text, staff
-    first_answer = action.target == "first_answer"
-    due = deadlines.first_answer_by if first_answer else deadlines.settlement_by
-    assert due is not None
-    if action.kind is DeadlineKind.REMIND_MERCHANT:
-        remind = templates.first_answer_reminder if first_answer else templates.settlement_reminder
-        return EventKind.REMINDED, remind(number, merchant, due), merchants
-    escalate = (
-        templates.first_answer_escalation if first_answer else templates.settlement_escalation
-    )
-    return EventKind.ESCALATED, escalate(number, merchant, due), staff
 
 
 async def warn_if_next_year_unknown(
@@ -227,7 +197,7 @@ async def warn_if_next_year_unknown(
         return 0
     queued = 0
     async with sessions.begin() as session:
-        for room_id in await session.scalars(select(Room.id).order_by(Room.id)):
+        for room_id in await members.room_ids(session):
             outbox_id = await outbox.enqueue(
                 session,
                 room_id=room_id,

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation.cases import Actor, EventKind
 from mediation.privacy import mask_text
-from storage import cases
-from storage.models import Case, CaseEvent, InboxMessage
+from storage import case_queries, cases
+from storage.models import Case
 
 
 async def erase_personal_data(
@@ -25,16 +24,7 @@ async def erase_personal_data(
     """Erase in the caller's transaction; False when it was erased before."""
     if case.personal_data_erased_at is not None:
         return False
-    inbox_ids = {
-        event.data.get("inbox_id")
-        for event in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))
-    }
-    inbox_ids.discard(None)
-    messages = await session.scalars(
-        select(InboxMessage).where(
-            (InboxMessage.id.in_(inbox_ids)) | (InboxMessage.message_id == case.source_message_id)
-        )
-    )
+    messages = await case_queries.source_messages(session, case)
     for message in messages:
         message.text = mask_text(message.text)
     case.contacts = []
@@ -56,13 +46,7 @@ async def erase_expired(
 ) -> int:
     """Erase every case closed longer ago than the retention period."""
     async with sessions.begin() as session:
-        due = await session.scalars(
-            select(Case)
-            .where(Case.closed_at.is_not(None), Case.closed_at < now - retention)
-            .where(Case.personal_data_erased_at.is_(None))
-            .order_by(Case.id)
-            .limit(500)
-        )
+        due = await case_queries.closed_before_not_erased(session, now - retention, limit=500)
         erased = 0
         for case in due:
             erased += await erase_personal_data(session, case, now=now, reason="retention")

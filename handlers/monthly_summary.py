@@ -22,22 +22,19 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation import templates
 from mediation.reports import Month, MonthlyReport, last_completed_month
 from mediation.workdays import WorkingCalendar
-from storage import outbox, reports
-from storage.models import MonthlySummary, Room
-from storage.upsert import insert_ignore
+from storage import outbox, summaries
+from storage.report_queries import monthly_report
 
 from .context import HandlerConfig
 
 log = logging.getLogger(__name__)
 
-DIRECT_ROOM_PREFIX = "dm:"  # private chats get no public summary
 SUMMARY_DAY = 1  # day of the month the summary of the month before is posted
 SUMMARY_TIME = time(9, 0)  # local time of day
 
@@ -73,10 +70,12 @@ async def post_monthly_summaries(
         return 0
     month = last_completed_month(now, config.timezone)
     async with sessions() as session:
-        waiting = await rooms_without_summary(session, month, config.timezone)
+        waiting = await summaries.rooms_without_summary(
+            session, month.key, month.end_utc(config.timezone)
+        )
         if not waiting:
             return 0
-        report = await reports.monthly_report(
+        report = await monthly_report(
             session, month, config.timezone, calendar, policy=config.deadline_policy
         )
     text = templates.monthly_summary(report, show_merchants=config.summary_show_merchants)
@@ -90,18 +89,6 @@ async def post_monthly_summaries(
     return posted
 
 
-async def rooms_without_summary(session: AsyncSession, month: Month, tz: ZoneInfo) -> list[str]:
-    """Group rooms the bot was in when the month ended that have not had its summary."""
-    done = select(MonthlySummary.room_id).where(MonthlySummary.month == month.key)
-    rows = await session.scalars(
-        select(Room.id)
-        .where(Room.first_seen_at < month.end_utc(tz))
-        .where(Room.id.not_in(done), Room.id.not_like(f"{DIRECT_ROOM_PREFIX}%"))
-        .order_by(Room.id)
-    )
-    return list(rows)
-
-
 async def _post(
     sessions: async_sessionmaker[AsyncSession],
     room_id: str,
@@ -113,13 +100,7 @@ async def _post(
     """Record the summary and queue its message together; False if the room already had it."""
     try:
         async with sessions.begin() as session:
-            recorded = await insert_ignore(
-                session,
-                MonthlySummary,
-                {"room_id": room_id, "month": month.key, "posted_at": now},
-                returning=MonthlySummary.id,
-            )
-            if recorded is None:
+            if not await summaries.record_summary(session, room_id, month.key, now):
                 return False
             queued = await outbox.enqueue(
                 session,

@@ -1,7 +1,7 @@
 """The commands bureau staff run the district with: statistics, case lists, the Excel export
 for the joint meeting, and the merchant registry.
 
-Figures come from `storage.reports` (the same report the board and the monthly summary
+Figures come from `storage.report_queries` (the same report the board and the monthly summary
 use). Lists are narrowed to what the asker may see, in SQL: merchants their own cases,
 grid workers and others the cases they reported, staff everything. The export carries
 personal data, so it goes to the staff member in a private chat (`dm:<member id>`), never
@@ -13,14 +13,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from mediation import templates
-from mediation.cases import OPEN_STATUSES, CaseStatus
+from mediation.cases import CaseStatus
 from mediation.deadlines import DeadlinePolicy
 from mediation.reports import (
     MONTH_WORDS,
@@ -31,12 +28,16 @@ from mediation.reports import (
 )
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
-from storage import reports
-from storage.models import Case, Member, Merchant
+from storage import case_queries, merchants
+from storage.export_rows import export_rows
+from storage.models import Case
+from storage.report_queries import monthly_report
 
-from . import commands
 from .context import HandlerContext
 from .exports import ExportRow, build_workbook, save_workbook
+from .group_commands import merchant_fields
+from .merchants import save_merchant
+from .registry import STAFF, CommandCall, UsageError, on_command
 
 DIRECT_ROOM_PREFIX = "dm:"
 LIST_LIMIT = 20
@@ -69,24 +70,25 @@ def _month_arg(ctx: HandlerContext, word: str | None) -> Month:
     try:
         return parse_month(word, ctx.local_now.date())
     except ValueError as error:
-        raise commands.UsageError from error
+        raise UsageError from error
 
 
 def _looks_like_month(word: str) -> bool:
     return word[:1].isdigit() or word in MONTH_WORDS
 
 
-async def cmd_stats(ctx: HandlerContext, call: commands.CommandCall) -> None:
+@on_command("stats", aliases=("统计",), roles=STAFF, usage=templates.USAGE_STATS)
+async def cmd_stats(ctx: HandlerContext, call: CommandCall) -> None:
     """`/stats [YYYY-MM|本月|上月] [社区/网格]`: the month's figures, optionally for one grid."""
     if len(call.args) > 2:
-        raise commands.UsageError
+        raise UsageError
     month_word = next((w for w in call.args[:1] if _looks_like_month(w)), None)
     rest = call.args[1:] if month_word is not None else call.args
     if len(rest) > 1:
-        raise commands.UsageError
+        raise UsageError
     month = _month_arg(ctx, month_word)
     grid = rest[0][:100] if rest else None
-    report = await reports.monthly_report(
+    report = await monthly_report(
         ctx.session,
         month,
         ctx.config.timezone,
@@ -100,10 +102,17 @@ async def cmd_stats(ctx: HandlerContext, call: commands.CommandCall) -> None:
     await ctx.reply(templates.stats_report(report, grid, show_merchants=show_merchants))
 
 
-async def cmd_cases(ctx: HandlerContext, call: commands.CommandCall) -> None:
+# merchants, grid workers and members see the cases they may see (`_visible_open_cases`)
+@on_command(
+    "cases",
+    aliases=("案件列表",),
+    roles=frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.MERCHANT}),
+    usage=templates.USAGE_CASES,
+)
+async def cmd_cases(ctx: HandlerContext, call: CommandCall) -> None:
     """`/cases [进行中|超期|我的]`: open cases the asker may see, oldest first."""
     if len(call.args) > 1 or (call.args and call.args[0] not in CASE_LIST_KINDS):
-        raise commands.UsageError
+        raise UsageError
     kind = CASE_LIST_KINDS[call.args[0]] if call.args else "open"
     rows = await _visible_open_cases(ctx, mine=kind == "mine")
     tz = ctx.config.timezone
@@ -128,12 +137,12 @@ async def _visible_open_cases(ctx: HandlerContext, *, mine: bool) -> list[Case]:
     role = ctx.role
     if role.is_staff:
         assignee = ctx.sender.id if mine else None
-        return await reports.open_cases(ctx.session, assignee_id=assignee)
+        return await case_queries.open_cases(ctx.session, assignee_id=assignee)
     if role is Role.MERCHANT:
         if ctx.sender.merchant_id is None:
             return []
-        return await reports.open_cases(ctx.session, merchant_id=ctx.sender.merchant_id)
-    return await reports.open_cases(ctx.session, reporter_id=ctx.sender.id)
+        return await case_queries.open_cases(ctx.session, merchant_id=ctx.sender.merchant_id)
+    return await case_queries.open_cases(ctx.session, reporter_id=ctx.sender.id)
 
 
 def _overdue_now(ctx: HandlerContext, case: Case) -> bool:
@@ -148,13 +157,15 @@ def _overdue_now(ctx: HandlerContext, case: Case) -> bool:
     )
 
 
-async def cmd_export(ctx: HandlerContext, call: commands.CommandCall) -> None:
+# carries personal data: sent to the staff member privately
+@on_command("export", aliases=("导出",), roles=STAFF, usage=templates.USAGE_EXPORT)
+async def cmd_export(ctx: HandlerContext, call: CommandCall) -> None:
     """`/export [YYYY-MM]`: the month's workbook, sent privately to the staff member."""
     if len(call.args) > 1:
-        raise commands.UsageError
+        raise UsageError
     month = _month_arg(ctx, call.args[0] if call.args else None)
     tz = ctx.config.timezone
-    report = await reports.monthly_report(
+    report = await monthly_report(
         ctx.session,
         month,
         tz,
@@ -162,7 +173,7 @@ async def cmd_export(ctx: HandlerContext, call: commands.CommandCall) -> None:
         policy=ctx.config.deadline_policy,
         now=ctx.now,
     )
-    rows = await reports.export_rows(ctx.session, month, tz)
+    rows = await export_rows(ctx.session, month, tz)
     path = await asyncio.to_thread(
         _write_workbook,
         report,
@@ -208,10 +219,11 @@ def _in_private_chat(ctx: HandlerContext) -> bool:
     return ctx.message.is_direct or ctx.message.room_id.startswith(DIRECT_ROOM_PREFIX)
 
 
-async def cmd_merchant(ctx: HandlerContext, call: commands.CommandCall) -> None:
+@on_command("merchant", aliases=("商家",), roles=STAFF, usage=templates.USAGE_MERCHANT)
+async def cmd_merchant(ctx: HandlerContext, call: CommandCall) -> None:
     """`/merchant add|list|info`: the merchant registry."""
     if not call.args or call.args[0].lower() not in MERCHANT_ACTIONS:
-        raise commands.UsageError
+        raise UsageError
     action = MERCHANT_ACTIONS[call.args[0].lower()]
     args = call.args[1:]
     if action == "add":
@@ -224,72 +236,27 @@ async def cmd_merchant(ctx: HandlerContext, call: commands.CommandCall) -> None:
 
 async def _merchant_add(ctx: HandlerContext, args: list[str]) -> None:
     if not args or len(args) > 3:
-        raise commands.UsageError
-    name, licence, grid = args[0][:100], None, None
-    for word in args[1:]:
-        if commands.LICENCE_PATTERN.fullmatch(word.upper()):
-            licence = word.upper()
-        else:
-            grid = word[:100]
-    merchant = await ctx.session.scalar(select(Merchant).where(Merchant.name == name))
-    created = merchant is None
-    if merchant is None:
-        ctx.session.add(
-            Merchant(name=name, aliases=[], licence_no=licence, grid=grid, created_at=ctx.now)
-        )
-    else:
-        merchant.licence_no = licence or merchant.licence_no
-        merchant.grid = grid or merchant.grid
-    await ctx.session.flush()
-    ctx.reload.add("merchants")
-    await ctx.reply(templates.merchant_saved(name, created))
+        raise UsageError
+    merchant, created = await save_merchant(ctx.session, merchant_fields(args), now=ctx.now)
+    ctx.reload.add("merchants")  # this process reloads; the others see the version raised
+    await ctx.reply(templates.merchant_saved(merchant.name, created))
 
 
 async def _merchant_list(ctx: HandlerContext, args: list[str]) -> None:
     if len(args) > 1:
-        raise commands.UsageError
-    open_counts = (
-        select(Case.merchant_id, func.count().label("open_cases"))
-        .where(Case.status.in_([status.value for status in OPEN_STATUSES]))
-        .group_by(Case.merchant_id)
-        .subquery()
-    )
-    statement = (
-        select(Merchant.name, Merchant.grid, func.coalesce(open_counts.c.open_cases, 0))
-        .outerjoin(open_counts, open_counts.c.merchant_id == Merchant.id)
-        .order_by(Merchant.name)
-    )
-    if args:
-        statement = statement.where(reports.in_grid(args[0][:100]))
-    result = await ctx.session.execute(statement)
-    rows = [(name, grid, int(count)) for name, grid, count in result]
+        raise UsageError
+    rows = await merchants.with_open_case_counts(ctx.session, args[0][:100] if args else None)
     await ctx.reply(templates.merchant_list(rows[:MERCHANT_LIST_LIMIT], len(rows)))
 
 
 async def _merchant_info(ctx: HandlerContext, args: list[str]) -> None:
     if len(args) != 1:
-        raise commands.UsageError
-    merchant = await _find_merchant(ctx, args[0])
+        raise UsageError
+    merchant = await merchants.by_name_or_alias(ctx.session, args[0])
     if merchant is None:
         await ctx.reply(templates.unknown_merchant(args[0][:100]))
         return
-    bound = await ctx.session.scalar(
-        select(func.count()).select_from(Member).where(Member.merchant_id == merchant.id)
-    )
-    statuses = dict(
-        (
-            await ctx.session.execute(
-                select(Case.status, func.count())
-                .where(Case.merchant_id == merchant.id)
-                .group_by(Case.status)
-            )
-        ).all()
-    )
-    money = await ctx.session.scalar(
-        select(func.coalesce(func.sum(Case.money_returned), 0)).where(
-            Case.merchant_id == merchant.id, Case.status == CaseStatus.RESOLVED.value
-        )
-    )
+    record = await merchants.record_of(ctx.session, merchant.id)
     await ctx.reply(
         templates.merchant_info(
             merchant.name,
@@ -297,21 +264,10 @@ async def _merchant_info(ctx: HandlerContext, args: list[str]) -> None:
             merchant.licence_no,
             merchant.address,
             merchant.grid,
-            int(bound or 0),
-            sum(statuses.values()),
-            sum(count for status, count in statuses.items() if status in OPEN_STATUSES),
-            statuses.get(CaseStatus.RESOLVED.value, 0),
-            Decimal(str(money or 0)),
+            record.bound_members,
+            record.cases,
+            record.open_cases,
+            record.resolved,
+            record.money_returned,
         )
     )
-
-
-async def _find_merchant(ctx: HandlerContext, name: str) -> Merchant | None:
-    """By registry name, else by alias (the registry is small: aliases are read in Python)."""
-    merchant = await ctx.session.scalar(select(Merchant).where(Merchant.name == name))
-    if merchant is not None:
-        return merchant
-    for candidate in await ctx.session.scalars(select(Merchant).order_by(Merchant.id)):
-        if name in candidate.aliases:
-            return candidate
-    return None

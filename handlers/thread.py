@@ -5,13 +5,12 @@ waiting for such a reply; with several candidates the bot asks which case is mea
 from __future__ import annotations
 
 from decimal import Decimal
-from operator import attrgetter
-
-from sqlalchemy import select
+from typing import Any
 
 from mediation import templates
+from mediation.actions import MONEY_REMEDIES, REFUSED_REMEDY
 from mediation.case_numbers import find_case_numbers
-from mediation.cases import Actor, CaseStatus, EventKind
+from mediation.cases import Actor, CaseStatus
 from mediation.lifecycle import CaseAction, IllegalTransition
 from mediation.replies import (
     ReplyIntent,
@@ -21,16 +20,15 @@ from mediation.replies import (
     read_reporter_reply,
 )
 from mediation.roles import Role
-from storage import cases
+from storage import case_queries, cases
+from storage.members import merchant_member_ids
 from storage.models import Case
 
-from .case_actions import act, merchant_member_ids
+from .case_actions import act
 from .context import HandlerContext
 from .permissions import may_see_case
 
 MERCHANT_INTENTS = {ReplyIntent.AGREE, ReplyIntent.COUNTER_OFFER, ReplyIntent.REFUSE}
-REFUSED_REMEDY = "不同意"
-MONEY_REMEDIES = {None, "退款", "赔偿", "退货"}
 
 
 async def handle_thread_reply(ctx: HandlerContext) -> bool:
@@ -57,7 +55,9 @@ async def _named_cases(ctx: HandlerContext, numbers: list[str]) -> list[Case] | 
 async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
     waiting = {CaseStatus.MEDIATING, CaseStatus.MERCHANT_REPLIED}
     if named is None:
-        candidates = await _cases_where(ctx, Case.merchant_id == ctx.sender.merchant_id, waiting)
+        candidates = await case_queries.in_room(
+            ctx.session, ctx.message.room_id, waiting, merchant_id=ctx.sender.merchant_id
+        )
     else:
         candidates = [c for c in named if c.merchant_id == ctx.sender.merchant_id]
     if not candidates:
@@ -74,23 +74,22 @@ async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
 
 
 async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: ReplyReading) -> None:
-    if not await _apply(ctx, case, CaseAction.MERCHANT_REPLY, Actor.MERCHANT, reading):
+    amount = reading.amount
+    if amount is None and reading.remedy in MONEY_REMEDIES:
+        amount = case.amount
+    refused = reading.intent is ReplyIntent.REFUSE
+    offer = (None, REFUSED_REMEDY) if refused else (amount, reading.remedy)
+    answer = CaseAction.MERCHANT_REPLY
+    if not await _apply(ctx, case, answer, Actor.MERCHANT, reading, offer=offer):
         return
-    if reading.intent is ReplyIntent.REFUSE:
-        case.offer_amount, case.offer_remedy = None, REFUSED_REMEDY
-    else:
-        amount = reading.amount
-        if amount is None and reading.remedy in MONEY_REMEDIES:
-            amount = case.amount
-        case.offer_amount, case.offer_remedy = amount, reading.remedy
-        summary = _offer_summary(reading.intent, reading.remedy, amount)
-    if reading.intent is ReplyIntent.REFUSE:
+    if refused:
         await ctx.reply(
             templates.merchant_refused(case.number, reading.reason),
             mention_ids=_staff_to_tell(ctx, case),
             case=case,
         )
         return
+    summary = _offer_summary(reading.intent, reading.remedy, amount)
     await ctx.reply(
         templates.merchant_answer_recorded(case.number, summary),
         mention_ids=[case.reporter_id],
@@ -143,11 +142,6 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
         return True
     if not await _apply(ctx, case, CaseAction.CONFIRM, actor, reading):
         return True
-    case.money_returned = case.offer_amount if case.offer_remedy in MONEY_REMEDIES else None
-    case.rating_requested_at = ctx.now
-    cases.record_event(
-        ctx.session, case, EventKind.RATING_REQUESTED, actor=Actor.SYSTEM, at=ctx.now
-    )
     await ctx.reply(
         templates.case_resolved(case.number, case.money_returned)
         + "\n"
@@ -162,8 +156,8 @@ async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> b
     if named is not None:
         candidates = [c for c in named if c.reporter_id == ctx.sender.id]
     else:
-        candidates = await _cases_where(
-            ctx, Case.reporter_id == ctx.sender.id, {CaseStatus.RESOLVED}
+        candidates = await case_queries.in_room(
+            ctx.session, ctx.message.room_id, {CaseStatus.RESOLVED}, reporter_id=ctx.sender.id
         )
     candidates = [c for c in candidates if c.rating_requested_at is not None and c.rating is None]
     if not candidates:
@@ -171,8 +165,8 @@ async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> b
     case = await _one_case(ctx, candidates)
     if case is None:
         return True
-    if await _apply(ctx, case, CaseAction.RATE, Actor.REPORTER, None, data={"rating": rating}):
-        case.rating = rating
+    rated = {"rating": rating}
+    if await _apply(ctx, case, CaseAction.RATE, Actor.REPORTER, None, data=rated, rating=rating):
         await ctx.reply(templates.rating_thanks(case.number, rating), case=case)
     return True
 
@@ -182,20 +176,9 @@ async def _reporter_candidates(
 ) -> list[Case]:
     if named is not None:
         return [c for c in named if c.status in statuses]
-    return await _cases_where(ctx, Case.reporter_id == ctx.sender.id, statuses)
-
-
-async def _cases_where(
-    ctx: HandlerContext, condition: object, statuses: set[CaseStatus]
-) -> list[Case]:
-    rows = await ctx.session.scalars(
-        select(Case)
-        .where(condition, Case.room_id == ctx.message.room_id)  # type: ignore[arg-type]
-        .where(Case.status.in_([s.value for s in statuses]))
+    return await case_queries.in_room(
+        ctx.session, ctx.message.room_id, statuses, reporter_id=ctx.sender.id
     )
-    # sorted here: asked to, SQLite read the room's every case in id order instead of using
-    # the index on the reporter, the room and the status
-    return sorted(rows, key=attrgetter("id"))
 
 
 async def _one_case(ctx: HandlerContext, candidates: list[Case]) -> Case | None:
@@ -213,6 +196,7 @@ async def _apply(
     reading: ReplyReading | None,
     *,
     data: dict[str, object] | None = None,
+    **inputs: Any,
 ) -> bool:
     details: dict[str, object] = dict(data or {})
     if reading is not None:
@@ -224,7 +208,7 @@ async def _apply(
         )
     details["inbox_id"] = ctx.message.id
     try:
-        act(ctx, case, action, actor, data=details)
+        act(ctx, case, action, actor, data=details, **inputs)
     except IllegalTransition as refusal:
         await ctx.reply(refusal.message, case=case)
         return False

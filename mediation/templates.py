@@ -188,30 +188,28 @@ def not_your_case(number: str) -> str:
 # --- commands
 
 
-COMMAND_USAGE = {
-    "help": "/help —— 查看可用指令",
-    "case": "/case 编号 —— 查看案件进展，如 /case CY-202606-0007",
-    "withdraw": "/withdraw 编号 —— 撤回投诉",
-    "bind": "/bind @成员 商家名称 [统一社会信用代码] [网格] —— 绑定商家",
-    "accept": "/accept 编号 —— 受理案件",
-    "assign": "/assign 编号 @工作人员 —— 指派承办人",
-    "refuse": "/refuse 编号 理由 —— 不予受理",
-    "close": "/close 编号 成功|失败 [挽回金额] —— 结案",
-    "reopen": "/reopen 编号 —— 重新开启调解",
-    "role": "/role @成员 工作人员|网格员|商家 —— 设置成员身份",
-    "outbox": "/outbox [retry] —— 查看发送失败的消息，或全部重发",
-    "calendar": "/calendar [年份] 或 /calendar 日期 上班|放假 [说明] —— 查看或录入放假调休安排",
-    "stats": "/stats [YYYY-MM|本月|上月] [社区/网格] —— 月度投诉统计，如 /stats 2026-06",
-    "cases": "/cases [进行中|超期|我的] —— 案件列表",
-    "export": "/export [YYYY-MM|本月|上月] —— 导出月度案件统计表（Excel，私信发送）",
-    "merchant": "/merchant add 名称 [信用代码] [网格] | list [网格] | info 名称 —— 商家档案",
-}
+# usage lines, one per command: `/help` lists them, a malformed command gets its own
+# (declared with the command in handlers/, see handlers/registry.py)
+USAGE_HELP = "/help —— 查看可用指令"
+USAGE_CASE = "/case 编号 —— 查看案件进展，如 /case CY-202606-0007"
+USAGE_WITHDRAW = "/withdraw 编号 —— 撤回投诉"
+USAGE_BIND = "/bind @成员 商家名称 [统一社会信用代码] [网格] —— 绑定商家"
+USAGE_ACCEPT = "/accept 编号 —— 受理案件"
+USAGE_ASSIGN = "/assign 编号 @工作人员 —— 指派承办人"
+USAGE_REFUSE = "/refuse 编号 理由 —— 不予受理"
+USAGE_CLOSE = "/close 编号 成功|失败 [挽回金额] —— 结案"
+USAGE_REOPEN = "/reopen 编号 —— 重新开启调解"
+USAGE_ROLE = "/role @成员 工作人员|网格员|商家 —— 设置成员身份"
+USAGE_OUTBOX = "/outbox [retry] —— 查看发送失败的消息，或全部重发"
+USAGE_CALENDAR = "/calendar [年份] 或 /calendar 日期 上班|放假 [说明] —— 查看或录入放假调休安排"
+USAGE_STATS = "/stats [YYYY-MM|本月|上月] [社区/网格] —— 月度投诉统计，如 /stats 2026-06"
+USAGE_CASES = "/cases [进行中|超期|我的] —— 案件列表"
+USAGE_EXPORT = "/export [YYYY-MM|本月|上月] —— 导出月度案件统计表（Excel，私信发送）"
+USAGE_MERCHANT = "/merchant add 名称 [信用代码] [网格] | list [网格] | info 名称 —— 商家档案"
 
 
-def help_text(commands: list[str]) -> str:
-    lines = ["您可以使用以下指令："]
-    lines += [COMMAND_USAGE[name] for name in commands if name in COMMAND_USAGE]
-    return "\n".join(lines)
+def help_text(usage_lines: list[str]) -> str:
+    return "\n".join(["您可以使用以下指令：", *usage_lines])
 
 
 def case_assigned(number: str, assignee_name: str) -> str:

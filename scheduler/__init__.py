@@ -1,5 +1,5 @@
-"""Timed work: deadline sweeps and the monthly summary (APScheduler 3)."""
+"""Timed work: what runs when (`scheduler/jobs.py`), in APScheduler 3."""
 
-from .jobs import build_scheduler
+from .jobs import JobSettings, TimedWork, add_jobs, build_scheduler, catch_up, timed_jobs
 
-__all__ = ["build_scheduler"]
+__all__ = ["JobSettings", "TimedWork", "add_jobs", "build_scheduler", "catch_up", "timed_jobs"]

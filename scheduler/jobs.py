@@ -1,13 +1,145 @@
-"""The scheduler: APScheduler in the bot's event loop. Jobs read time from the bot's clock."""
+"""What runs when: every timed job of the bot, its trigger and what it runs, in one table.
+
+APScheduler runs the jobs in the bot's event loop. Each reads the time from the bot's clock
+(a `ManualClock` in tests) and lets the database decide what is due, so a job that runs
+twice, late or after a restart does each thing once (docs/ARCHITECTURE.md, Scheduled work).
+`bot/app.py` only wires: it hands in a `TimedWork` and starts the scheduler.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import HandlerConfig
+from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
+from handlers.erasure import erase_expired
+from handlers.monthly_summary import post_monthly_summaries
+from mediation.clock import Clock
+from mediation.workdays import WorkingCalendar
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    sweep_minutes: int  # 0: no sweep
+    summary_day: int
+    summary_time: time
+    contact_retention_days: int  # 0: personal data is kept
+    charts_dir: Path
+
+
+@dataclass
+class TimedWork:
+    """What the jobs run, with what the running bot hands them."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    config: HandlerConfig
+    calendar: Callable[[], WorkingCalendar]  # the current one: a reload replaces it
+    settings: JobSettings
+    on_queued: Callable[[], None] = field(default=lambda: None)  # wake the outbox sender
+
+    async def sweep(self) -> SweepResult:
+        """Deadline reminders and escalations, then the December warning about next year's
+        调休 days, then the erasure of personal data past its retention."""
+        result = await sweep_deadlines(
+            self.sessions, now=self.clock.now(), config=self.config, calendar=self.calendar()
+        )
+        warnings = await warn_if_next_year_unknown(
+            self.sessions, now=self.clock.now(), config=self.config, calendar=self.calendar()
+        )
+        if self.settings.contact_retention_days > 0:
+            await erase_expired(
+                self.sessions,
+                now=self.clock.now(),
+                retention=timedelta(days=self.settings.contact_retention_days),
+            )
+        if result.actions or warnings:
+            self.on_queued()
+        return result
+
+    async def monthly_summary(self) -> int:
+        """The summary of the month just ended, once per room (nothing before it is due)."""
+        posted = await post_monthly_summaries(
+            self.sessions,
+            now=self.clock.now(),
+            config=self.config,
+            calendar=self.calendar(),
+            charts_dir=self.settings.charts_dir,
+            publish_day=self.settings.summary_day,
+            publish_time=self.settings.summary_time,
+        )
+        if posted:
+            self.on_queued()
+        return posted
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable[[], Awaitable[object]]
+    trigger: Literal["interval", "cron"]
+    trigger_args: Mapping[str, Any]
+    first_run_now: bool = False  # an interval job: first run as the scheduler starts
+    catch_up_at_start: bool = False  # run once before the scheduler starts (missed while down)
+
+
+def timed_jobs(work: TimedWork) -> list[Job]:
+    """The table: what runs when."""
+    settings = work.settings
+    jobs = []
+    if settings.sweep_minutes > 0:
+        jobs.append(
+            Job(
+                "deadline-sweep",  # with the December warning and the erasure
+                work.sweep,
+                "interval",
+                {"minutes": settings.sweep_minutes},
+                first_run_now=True,
+            )
+        )
+    jobs.append(
+        Job(
+            "monthly-summary",
+            work.monthly_summary,
+            "cron",
+            {
+                "day": settings.summary_day,
+                "hour": settings.summary_time.hour,
+                "minute": settings.summary_time.minute,
+            },
+            catch_up_at_start=True,
+        )
+    )
+    return jobs
+
+
+async def catch_up(jobs: list[Job]) -> None:
+    """Run the jobs that make up at start-up for time the bot was down."""
+    for job in jobs:
+        if job.catch_up_at_start:
+            await job.run()
+
+
+def add_jobs(scheduler: AsyncIOScheduler, jobs: list[Job], timezone: ZoneInfo) -> None:
+    for job in jobs:
+        extra = {"next_run_time": datetime.now(timezone)} if job.first_run_now else {}
+        scheduler.add_job(job.run, job.trigger, id=job.id, **job.trigger_args, **extra)
 
 
 def build_scheduler(timezone: ZoneInfo) -> AsyncIOScheduler:
+    # imported here: APScheduler is not worth waiting for at start-up
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
     return AsyncIOScheduler(
         timezone=timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},

@@ -89,3 +89,27 @@ async def ensure_member(
     if member_id in admins and member.role != Role.ADMIN:
         member.role = Role.ADMIN
     return member
+
+
+async def merchant_member_ids(session: AsyncSession, merchant_id: int | None) -> list[str]:
+    """The group members bound to a registry merchant, by id."""
+    if merchant_id is None:
+        return []
+    rows = await session.scalars(
+        select(Member.id).where(Member.merchant_id == merchant_id).order_by(Member.id)
+    )
+    return list(rows)
+
+
+async def display_names(session: AsyncSession, member_ids: Collection[str]) -> dict[str, str]:
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(Member.id, Member.display_name).where(Member.id.in_(member_ids))
+    )
+    return {member_id: name for member_id, name in rows.all()}
+
+
+async def room_ids(session: AsyncSession) -> list[str]:
+    """Every room the bot has seen, by id."""
+    return list(await session.scalars(select(Room.id).order_by(Room.id)))

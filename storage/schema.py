@@ -10,24 +10,33 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mediation.deadlines import DeadlinePolicy
 
 MIGRATION_VERSIONS = Path(__file__).with_name("migrations") / "versions"
 _BRANCHING_NAMES = ("branch_labels", "depends_on")
 _REVISION_NAMES = frozenset({"revision", "down_revision", *_BRANCHING_NAMES})
 
 
-async def ensure_schema_at_head(engine: AsyncEngine) -> None:
-    """Run the Alembic chain unless the database is already at its head."""
+async def ensure_schema_at_head(
+    engine: AsyncEngine,
+    *,
+    deadline_policy: DeadlinePolicy | None = None,
+    timezone: ZoneInfo | None = None,
+) -> None:
+    """Run the Alembic chain unless the database is already at its head (the deadline
+    settings are for migrations that judge existing cases: `storage.migrate`)."""
     head = head_revision(MIGRATION_VERSIONS)
     if head is not None and await database_revisions(engine) == {head}:
         return
     from .migrate import upgrade_to_head  # imports Alembic
 
-    await upgrade_to_head(engine)
+    await upgrade_to_head(engine, deadline_policy=deadline_policy, timezone=timezone)
 
 
 def head_revision(versions: Path) -> str | None:

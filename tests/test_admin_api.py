@@ -20,10 +20,11 @@ from bot.app import BotApp
 from bot.settings import Settings
 from mediation.cases import CaseStatus
 from mediation.clock import ManualClock
+from storage import reference
 from storage.tokens import create_token, generate_token, hash_token, list_tokens, revoke_tokens
 from web.admin_schemas import StatusFilter
 
-from .conversation import GRID_WORKER, Group
+from .conversation import GRID_WORKER, MERCHANT, STAFF, Group
 from .month_seed import AFTER_JUNE, ID_NUMBER, JUNE, PHONE, seed_june
 
 REPO = Path(__file__).resolve().parents[1]
@@ -291,6 +292,51 @@ async def test_renaming_a_merchant_to_a_taken_name_is_409(staff: httpx.AsyncClie
     )
 
     assert response.status_code == 409
+
+
+async def merchants_version(bot: BotApp) -> int:
+    async with bot.sessions() as session:
+        return (await reference.current(session)).get("merchants", 0)
+
+
+async def test_every_registry_change_through_the_api_raises_the_reference_version(
+    bot: BotApp, http: httpx.AsyncClient
+) -> None:
+    """Other processes reload the merchants only when the version moves (storage.reference)."""
+    http.headers.update(bearer(await issue_token(bot)))
+    before = await merchants_version(bot)
+
+    created = await http.post("/api/merchants", json={"name": "湖滨烧烤"})
+    assert await merchants_version(bot) == before + 1
+    path = f"/api/merchants/{created.json()['id']}"
+
+    assert (await http.patch(path, json={"aliases": ["湖滨"]})).status_code == 200
+    assert await merchants_version(bot) == before + 2
+
+    assert (await http.patch(path, json={"name": "   "})).status_code == 422
+    assert (await http.post("/api/merchants", json={"name": "湖滨烧烤"})).status_code == 409
+    assert await merchants_version(bot) == before + 2  # refused: nothing written
+
+    assert (await http.delete(path)).status_code == 204
+    assert await merchants_version(bot) == before + 3
+
+
+async def test_a_chat_merchant_and_an_api_merchant_are_the_same_registry_entry(
+    bot: BotApp, group: Group
+) -> None:
+    group.http.headers.update(bearer(await issue_token(bot)))
+    await group.say(STAFF, "/merchant add 湖滨烧烤 湖西社区")
+    await group.bot_replies()
+    (merchant,) = (await group.http.get("/api/merchants", params={"q": "湖滨"})).json()
+    assert merchant["grid"] == "湖西社区"
+
+    duplicate = await group.http.post("/api/merchants", json={"name": "湖滨烧烤"})
+    assert duplicate.status_code == 409
+    licence = "91330106MA2KXXXX1Y"
+    await group.say(STAFF, f"/bind @张记饺子馆老板 湖滨烧烤 {licence}", mentions=(MERCHANT,))
+    await group.bot_replies()
+    (merchant,) = (await group.http.get("/api/merchants", params={"q": "湖滨"})).json()
+    assert (merchant["grid"], merchant["licence_no"]) == ("湖西社区", licence)
 
 
 # --- statistics and export ----------------------------------------------------------------

@@ -33,7 +33,7 @@ from sqlalchemy import select, text
 
 from bot.app import BotApp
 from handlers import RouteKind, first_cut
-from handlers.commands import ALIASES, COMMANDS
+from handlers.commands import COMMANDS
 from mediation.clock import ManualClock
 from mediation.parsing import ComplaintParser
 from mediation.privacy import mask_personal_data
@@ -244,8 +244,8 @@ def very_long(draw: st.DrawFn) -> str:
 HOSTILE_TEXT = st.one_of(st.text(max_size=300), COMPOSED, DIGIT_HEAVY, very_long())
 
 COMMAND_NAMES = st.one_of(
-    st.sampled_from(sorted(COMMANDS)),
-    st.sampled_from(sorted(ALIASES)),
+    st.sampled_from(sorted(command.name for command in COMMANDS)),
+    st.sampled_from(sorted(alias for command in COMMANDS for alias in command.aliases)),
     st.sampled_from(("", "CASE", "Close", "stats2026", "help/help", "／help", "close\u200b")),
     st.text(max_size=8).filter(lambda name: not re.search(r"\d{7}", name)),
 )
@@ -310,7 +310,8 @@ def command_text(draw: st.DrawFn) -> str:
     """
     prefix = draw(st.sampled_from(("/", "／", " /", "\n/", "//")))
     name = draw(COMMAND_NAMES)
-    event(f"command /{ALIASES.get(name, name) if name in COMMANDS or name in ALIASES else '?'}")
+    command = COMMANDS.find(name)
+    event(f"command /{command.name if command else '?'}")
     args = draw(st.lists(ARGUMENT, max_size=5))
     spaces = draw(st.sampled_from((" ", "\u3000", "  ", "\t", "\n")))
     return spaces.join([prefix + name, *args])
@@ -611,7 +612,7 @@ async def test_every_command_cut_short_or_garbled_gets_a_short_answer_from_anyon
     """Each command, by each role, bare, truncated and garbled: an answer, never a crash."""
     await prepare(group)
     problems = []
-    for name in sorted(COMMANDS):
+    for name in sorted(command.name for command in COMMANDS):
         for who in (STAFF, GRID, MERCHANT, STRANGER):
             for line in (f"/{name}", f"/{name} CY-", f"/{name} @ ' OR 1=1 -- <script>x</script>"):
                 clock.advance(timedelta(seconds=4))  # under the per-sender limit

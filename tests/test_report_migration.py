@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,50 @@ async def test_upgrade_fills_in_the_facts_of_existing_cases_as_the_bot_would(
         assert june.overdue == 2 and june.avg_working_days_to_close == 4.6
     finally:
         await engine.dispose()
+
+
+async def test_upgrade_judges_existing_cases_by_the_settings_handed_in_not_by_bot_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0007 takes the deployment's deadline settings from Alembic's config
+    (`storage.migrate`); `storage/` never reads `bot.settings` nor the environment."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIAOJIE_ACCEPTANCE_DAYS", "30")  # what reading the environment would see
+    monkeypatch.setitem(sys.modules, "bot.settings", None)  # importing it now fails
+    handed_in = DeadlinePolicy(acceptance_days=2, settlement_days=3)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}")
+    sessions = create_session_factory(engine)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: upgrade_to(c, "0006"))
+        await seed_month_at_0006(engine, tmp_path)
+
+        await upgrade_to_head(engine, deadline_policy=handed_in, timezone=SHANGHAI)
+
+        by_handed_in = CalendarFactsCalculator(WorkingCalendar(), handed_in, SHANGHAI)
+        by_default = CalendarFactsCalculator(WorkingCalendar(), DeadlinePolicy(), SHANGHAI)
+        differs = 0
+        async with sessions() as session:
+            for case in (await session.execute(select(Case))).scalars():
+                times = (case.received_at, case.accepted_at, case.closed_at)
+                assert case.overdue_at == by_handed_in.facts(*times).overdue_at, case.number
+                differs += case.overdue_at != by_default.facts(*times).overdue_at
+        assert differs  # the seeded month tells the two policies apart
+    finally:
+        await engine.dispose()
+
+
+def test_no_storage_module_imports_the_bot() -> None:
+    storage = Path(__file__).resolve().parents[1] / "storage"
+    for path in storage.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            assert not [n for n in names if n.split(".")[0] in ("bot", "handlers", "web")], path
 
 
 async def seed_month_at_0006(engine: AsyncEngine, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.app import BotApp
-from handlers.permissions import COMMAND_ROLES, may_run
+from handlers.commands import COMMANDS
 from mediation.clock import ManualClock
 from mediation.reports import CalendarFactsCalculator
 from mediation.roles import Role
@@ -338,9 +338,9 @@ TRY = {
 
 def test_permission_table_rows_for_the_staff_commands() -> None:
     for command, allowed in EXPECTED_ROLES.items():
-        assert set(COMMAND_ROLES[command]) == allowed, command
+        assert set(COMMANDS[command].roles) == allowed, command
         for role in Role:
-            assert may_run(role, command) is (role in allowed), (command, role)
+            assert COMMANDS[command].may_run(role) is (role in allowed), (command, role)
 
 
 @pytest.mark.parametrize("command", sorted(EXPECTED_ROLES))

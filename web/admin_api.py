@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -22,14 +23,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
 
+from handlers.merchants import MerchantInUse, MerchantNameTaken, save_merchant
+from handlers.merchants import delete_merchant as remove_merchant
 from mediation.cases import CLOSED_STATUSES, OPEN_STATUSES
 from mediation.clock import Clock
 from mediation.deadlines import DeadlinePolicy
 from mediation.reports import MonthlyReport
 from mediation.workdays import WorkingCalendar
+from storage import merchants
 from storage.cases import by_number, timeline
-from storage.models import ApiToken, Case, Member, Merchant
-from storage.reports import export_rows
+from storage.export_rows import export_rows
+from storage.models import ApiToken, Case, Merchant
 from storage.tokens import authenticate
 
 from .admin_schemas import (
@@ -218,11 +222,8 @@ def admin_router(
     async def list_merchants(
         q: Annotated[str | None, Query(description="名称包含", max_length=200)] = None,
     ) -> list[MerchantOut]:
-        query = select(Merchant).order_by(Merchant.id)
-        if q:
-            query = query.where(Merchant.name.contains(q, autoescape=True))
         async with sessions() as session:
-            return [merchant_out(m) for m in await session.scalars(query)]
+            return [merchant_out(m) for m in await merchants.all_merchants(session, q)]
 
     @router.post(
         "/merchants",
@@ -232,18 +233,11 @@ def admin_router(
         responses={409: {"description": "同名商家已存在"}},
     )
     async def create_merchant(body: MerchantIn) -> MerchantOut:
-        async with sessions() as session:
-            await _ensure_name_free(session, body.name.strip())
-            merchant = Merchant(
-                name=body.name.strip(),
-                aliases=_clean_aliases(body.aliases),
-                licence_no=body.licence_no,
-                address=body.address,
-                grid=body.grid,
-                created_at=clock.now(),
-            )
-            session.add(merchant)
-            await session.commit()
+        async with sessions.begin() as session:
+            with _merchant_refusals():
+                merchant, _ = await save_merchant(
+                    session, body.model_dump(), now=clock.now(), existing_name="refuse"
+                )
             result = merchant_out(merchant)
         await merchants_changed()
         return result
@@ -266,19 +260,13 @@ def admin_router(
     )
     async def update_merchant(merchant_id: int, body: MerchantPatch) -> MerchantOut:
         changes = body.model_dump(exclude_unset=True)
-        async with sessions() as session:
+        for field in ("name", "aliases"):  # not nullable: null leaves them as they are
+            if changes.get(field, "") is None:
+                del changes[field]
+        async with sessions.begin() as session:
             merchant = await _merchant_or_404(session, merchant_id)
-            if changes.get("name") is not None:
-                name = changes["name"].strip()
-                if name != merchant.name:
-                    await _ensure_name_free(session, name)
-                merchant.name = name
-            if changes.get("aliases") is not None:
-                merchant.aliases = _clean_aliases(changes["aliases"])
-            for field in ("licence_no", "address", "grid"):
-                if field in changes:
-                    setattr(merchant, field, changes[field])
-            await session.commit()
+            with _merchant_refusals():
+                await save_merchant(session, changes, now=clock.now(), merchant=merchant)
             result = merchant_out(merchant)
         await merchants_changed()
         return result
@@ -290,21 +278,14 @@ def admin_router(
         responses={404: {"description": "没有这个商家"}, 409: {"description": "仍被引用"}},
     )
     async def delete_merchant(merchant_id: int) -> Response:
-        async with sessions() as session:
+        async with sessions.begin() as session:
             merchant = await _merchant_or_404(session, merchant_id)
-            cases = await session.scalar(
-                select(func.count()).select_from(Case).where(Case.merchant_id == merchant_id)
-            )
-            members = await session.scalar(
-                select(func.count()).select_from(Member).where(Member.merchant_id == merchant_id)
-            )
-            if cases or members:
-                raise HTTPException(
-                    status_code=409,
-                    detail=f"该商家有 {cases} 件投诉案件、{members} 个绑定成员，不能删除",
-                )
-            await session.delete(merchant)
-            await session.commit()
+            try:
+                await remove_merchant(session, merchant)
+            except MerchantInUse as in_use:
+                cases, members = in_use.cases, in_use.members
+                detail = f"该商家有 {cases} 件投诉案件、{members} 个绑定成员，不能删除"
+                raise HTTPException(status_code=409, detail=detail) from in_use
         await merchants_changed()
         return Response(status_code=204)
 
@@ -371,13 +352,17 @@ def _page(query: Select[tuple[Case]], page: int, page_size: int) -> Select[tuple
     )
 
 
-def _clean_aliases(aliases: list[str]) -> list[str]:
-    seen: list[str] = []
-    for alias in aliases:
-        alias = alias.strip()[:200]
-        if alias and alias not in seen:
-            seen.append(alias)
-    return seen
+@contextmanager
+def _merchant_refusals() -> Iterator[None]:
+    """The registry's refusals as HTTP answers."""
+    try:
+        yield
+    except MerchantNameTaken as taken:
+        raise HTTPException(
+            status_code=409, detail=f"已有同名商家「{taken.name}」（编号 {taken.merchant_id}）"
+        ) from taken
+    except ValueError as error:
+        raise HTTPException(status_code=422, detail="商家名称不能为空") from error
 
 
 async def _merchant_or_404(session: AsyncSession, merchant_id: int) -> Merchant:
@@ -385,11 +370,3 @@ async def _merchant_or_404(session: AsyncSession, merchant_id: int) -> Merchant:
     if merchant is None:
         raise HTTPException(status_code=404, detail=f"没有编号为 {merchant_id} 的商家")
     return merchant
-
-
-async def _ensure_name_free(session: AsyncSession, name: str) -> None:
-    if not name:
-        raise HTTPException(status_code=422, detail="商家名称不能为空")
-    taken = await session.scalar(select(Merchant.id).where(Merchant.name == name))
-    if taken is not None:
-        raise HTTPException(status_code=409, detail=f"已有同名商家「{name}」（编号 {taken}）")

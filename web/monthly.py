@@ -24,7 +24,7 @@ from mediation.deadlines import DeadlinePolicy
 from mediation.privacy import mask_text
 from mediation.reports import Month, MonthlyReport, last_completed_month
 from mediation.workdays import WorkingCalendar
-from storage.reports import monthly_report
+from storage.report_queries import monthly_report
 
 MONTH_PATTERN = r"^\d{4}-\d{2}$"
 _MONTH_KEY = re.compile(MONTH_PATTERN)

@@ -3,8 +3,9 @@
 What the working-day calendar says about each case, kept on the case so the monthly
 statistics are aggregates: `overdue_at` (the instant it missed, or will miss, a handling
 deadline) and `working_days_to_close`. Existing cases are worked out here, in batches, with
-the deadline settings and calendar overrides the bot runs with (`TIAOJIE_ACCEPTANCE_DAYS`,
-`TIAOJIE_SETTLEMENT_DAYS`, `TIAOJIE_TIMEZONE`, the `calendar_overrides` table).
+the deadline settings the bot runs with (handed in through Alembic's config by
+`storage.migrate`: `TIAOJIE_ACCEPTANCE_DAYS`, `TIAOJIE_SETTLEMENT_DAYS`, `TIAOJIE_TIMEZONE`, …)
+and the `calendar_overrides` table.
 
 Indexes: the closed-cases report index also covers `overdue_at` (second, so the overdue
 among open cases are one range), the merchant, the working days and the id (PostgreSQL's
@@ -27,12 +28,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from sqlalchemy.engine import Connection
 
 from mediation.deadlines import DeadlinePolicy
 from mediation.reports import CalendarFactsCalculator
 from mediation.workdays import WorkingCalendar
+from storage.migrate import DEADLINE_POLICY, DEFAULT_TIMEZONE, TIMEZONE
 from storage.types import UTCDateTime
 
 revision = "0007"
@@ -183,16 +185,9 @@ def backfill(connection: Connection) -> None:
 
 
 def _settings() -> tuple[DeadlinePolicy, ZoneInfo]:
-    """The deadline settings the bot runs with (its `Settings`: environment and `.env`)."""
-    # imported here: a migration reads the bot's settings only when it has cases to judge
-    from bot.settings import Settings
-
-    settings = Settings()
-    policy = DeadlinePolicy(
-        acceptance_days=settings.acceptance_days,
-        first_answer_days=settings.first_answer_days,
-        settlement_days=settings.settlement_days,
-        mediation_limit_days=settings.mediation_limit_days,
-        remind_before_days=settings.remind_before_days,
-    )
-    return policy, ZoneInfo(settings.timezone)
+    """The deadline settings the bot runs with, handed in by whoever runs the migrations
+    (`storage.migrate.alembic_config`); the defaults without them. A migration reads no
+    settings of its own: `storage/` does not know where they come from."""
+    attributes = context.config.attributes
+    policy = attributes.get(DEADLINE_POLICY) or DeadlinePolicy()
+    return policy, attributes.get(TIMEZONE) or ZoneInfo(DEFAULT_TIMEZONE)

@@ -1,0 +1,305 @@
+"""The commands of a mediation in the group (`/case CY-…`, `/bind @成员 商家`, …).
+
+Each is one small async function declared with `on_command` (name, Chinese aliases, who may
+run it, usage line: see `handlers/registry.py`). A wrong argument raises UsageError and
+gets the usage line, an unknown case number says so; nothing here raises into the router.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from mediation import templates
+from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
+from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind
+from mediation.lifecycle import CaseAction
+from mediation.privacy import mask_text
+from mediation.roles import ROLE_BY_LABEL, Role
+from storage import calendar as calendar_store
+from storage import case_queries, cases, members, outbox
+from storage.calendar_facts import refresh_calendar_facts_around
+from storage.models import Case, Merchant
+
+from .case_actions import accept_and_notify, act
+from .context import HandlerContext
+from .merchants import save_merchant
+from .permissions import may_see_case
+from .registry import ADMIN_ONLY, ANYONE, STAFF, CommandCall, UsageError, on_command
+
+LICENCE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+AMOUNT_PATTERN = re.compile(r"^[¥￥]?(\d+(?:\.\d{1,2})?)元?$")
+
+
+async def _case_arg(ctx: HandlerContext, call: CommandCall) -> Case | None:
+    """The case named by the first argument, or None after telling the sender why."""
+    if not call.args or not CASE_NUMBER_PATTERN.fullmatch(call.args[0]):
+        raise UsageError
+    number = find_case_numbers(call.args[0])[0]
+    case = await cases.by_number(ctx.session, number)
+    if case is None:
+        await ctx.reply(templates.unknown_case(number))
+        return None
+    if not may_see_case(ctx.sender, case):
+        await ctx.reply(templates.not_your_case(number))
+        return None
+    return case
+
+
+def _actor(ctx: HandlerContext, case: Case) -> Actor:
+    if ctx.role.is_staff:
+        return Actor.STAFF
+    if case.reporter_id == ctx.sender.id:
+        return Actor.REPORTER
+    return Actor.MERCHANT
+
+
+@on_command("case", aliases=("案件",), roles=ANYONE, usage=templates.USAGE_CASE)  # see may_see_case
+async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
+    case = await _case_arg(ctx, call)
+    if case is None:
+        return
+    events = await cases.timeline(ctx.session, case.id)
+    names = await members.display_names(ctx.session, {e.actor_id for e in events if e.actor_id})
+    tz = ctx.config.timezone
+    entries = [
+        (
+            event.at.astimezone(tz),
+            EVENT_LABELS.get(EventKind(event.kind), event.kind),
+            names.get(event.actor_id or "", ""),
+        )
+        for event in events
+    ]
+    await ctx.reply(
+        templates.case_timeline(
+            case.number,
+            CaseStatus(case.status).label,
+            case.merchant_name,
+            case.amount,
+            tuple(case.demands),
+            case.masked_text,
+            entries,
+        ),
+        case=case,
+    )
+
+
+@on_command("withdraw", aliases=("撤回",), roles=ANYONE, usage=templates.USAGE_WITHDRAW)
+async def cmd_withdraw(ctx: HandlerContext, call: CommandCall) -> None:
+    case = await _case_arg(ctx, call)
+    if case is None:
+        return
+    act(ctx, case, CaseAction.WITHDRAW, _actor(ctx, case))
+    await ctx.reply(templates.case_withdrawn(case.number), case=case)
+
+
+@on_command("accept", aliases=("受理",), roles=STAFF, usage=templates.USAGE_ACCEPT)
+async def cmd_accept(ctx: HandlerContext, call: CommandCall) -> None:
+    case = await _case_arg(ctx, call)
+    if case is None:
+        return
+    merchant_ids = await members.merchant_member_ids(ctx.session, case.merchant_id)
+    if not merchant_ids:
+        act(ctx, case, CaseAction.ACCEPT, Actor.STAFF)
+        await ctx.reply(
+            templates.case_accepted(case.number)
+            + "\n"
+            + templates.merchant_not_in_group(case.number, case.merchant_name),
+            case=case,
+        )
+        return
+    await accept_and_notify(ctx, case, actor=Actor.STAFF, merchant_ids=merchant_ids)
+
+
+@on_command("refuse", aliases=("不予受理",), roles=STAFF, usage=templates.USAGE_REFUSE)
+async def cmd_refuse(ctx: HandlerContext, call: CommandCall) -> None:
+    if len(call.args) < 2:
+        raise UsageError
+    case = await _case_arg(ctx, call)
+    if case is None:
+        return
+    reason = " ".join(call.args[1:])[:200]
+    act(ctx, case, CaseAction.REFUSE, Actor.STAFF, data={"reason": reason})
+    await ctx.reply(templates.case_refused(case.number, reason), case=case)
+
+
+CLOSE_OUTCOMES = {
+    "成功": CaseAction.CLOSE_RESOLVED,
+    "调解成功": CaseAction.CLOSE_RESOLVED,
+    "失败": CaseAction.CLOSE_FAILED,
+    "调解失败": CaseAction.CLOSE_FAILED,
+}
+
+
+@on_command("close", aliases=("结案",), roles=STAFF, usage=templates.USAGE_CLOSE)
+async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
+    if len(call.args) < 2 or call.args[1] not in CLOSE_OUTCOMES or len(call.args) > 3:
+        raise UsageError
+    amount = _amount(call.args[2]) if len(call.args) == 3 else None
+    case = await _case_arg(ctx, call)
+    if case is None:
+        return
+    act(
+        ctx,
+        case,
+        CLOSE_OUTCOMES[call.args[1]],
+        Actor.STAFF,
+        data={"money_returned": str(amount) if amount is not None else None},
+        money_returned=amount,
+    )
+    status = CaseStatus(case.status)
+    await ctx.reply(
+        templates.case_closed(case.number, status.label, case.money_returned), case=case
+    )
+
+
+def _amount(word: str) -> Decimal:
+    match = AMOUNT_PATTERN.fullmatch(word)
+    if match is None:
+        raise UsageError
+    try:
+        return Decimal(match.group(1))
+    except InvalidOperation as error:
+        raise UsageError from error
+
+
+@on_command("reopen", aliases=("重开",), roles=STAFF, usage=templates.USAGE_REOPEN)
+async def cmd_reopen(ctx: HandlerContext, call: CommandCall) -> None:
+    case = await _case_arg(ctx, call)
+    if case is None:
+        return
+    act(ctx, case, CaseAction.REOPEN, Actor.STAFF)
+    await ctx.reply(templates.case_reopened(case.number), case=case)
+
+
+@on_command("assign", aliases=("指派",), roles=STAFF, usage=templates.USAGE_ASSIGN)
+async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
+    if not call.mention_ids:
+        raise UsageError
+    case = await _case_arg(ctx, call)
+    if case is None:
+        return
+    assignee = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    case.assignee_id = assignee.id
+    cases.record_event(
+        ctx.session,
+        case,
+        EventKind.ASSIGNED,
+        actor=Actor.STAFF,
+        actor_id=ctx.sender.id,
+        at=ctx.now,
+        data={"assignee_id": assignee.id},
+    )
+    await ctx.reply(
+        templates.case_assigned(case.number, assignee.display_name or assignee.id),
+        mention_ids=[assignee.id],
+        case=case,
+    )
+
+
+@on_command("role", aliases=("身份",), roles=ADMIN_ONLY, usage=templates.USAGE_ROLE)
+async def cmd_role(ctx: HandlerContext, call: CommandCall) -> None:
+    if not call.mention_ids or len(call.args) != 1 or call.args[0] not in ROLE_BY_LABEL:
+        raise UsageError
+    role = ROLE_BY_LABEL[call.args[0]]
+    if role is Role.ADMIN:
+        raise UsageError  # admins come from the settings only
+    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    member.role = role
+    if role is not Role.MERCHANT:
+        member.merchant_id = None
+    await ctx.reply(templates.role_granted(member.display_name or member.id, role.label))
+
+
+@on_command("bind", aliases=("绑定",), roles=STAFF, usage=templates.USAGE_BIND)
+async def cmd_bind(ctx: HandlerContext, call: CommandCall) -> None:
+    if not call.mention_ids or not call.args:
+        raise UsageError
+    merchant, created = await save_merchant(
+        ctx.session, merchant_fields(call.args), now=ctx.now
+    )
+    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    member.role = Role.MERCHANT
+    member.merchant_id = merchant.id
+    ctx.reload.add("merchants")  # this process reloads; the others see the version raised
+    await ctx.reply(
+        templates.merchant_bound(member.display_name or member.id, merchant.name, created)
+    )
+    await _notify_waiting_cases(ctx, merchant)
+
+
+async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None:
+    """Cases that waited for this merchant to be bound now go to mediation."""
+    waiting = await case_queries.pending_in_room_for_merchant(
+        ctx.session, ctx.message.room_id, merchant.id, [merchant.name, *merchant.aliases]
+    )
+    merchant_ids = await members.merchant_member_ids(ctx.session, merchant.id)
+    for case in waiting:
+        if any(item in case.missing for item in ("merchant", "facts", "demand")):
+            continue
+        case.merchant_id = merchant.id
+        await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
+
+
+CALENDAR_KINDS = {"上班": True, "工作日": True, "补班": True, "放假": False, "休息": False}
+
+
+@on_command("calendar", aliases=("日历",), roles=STAFF, usage=templates.USAGE_CALENDAR)
+async def cmd_calendar(ctx: HandlerContext, call: CommandCall) -> None:
+    """Apply the State Council's holiday notice: mark a day as a working day or a holiday."""
+    if len(call.args) <= 1:
+        year = ctx.local_now.year + (1 if ctx.local_now.month == 12 else 0)
+        if call.args:
+            if not re.fullmatch(r"20\d\d", call.args[0]):
+                raise UsageError
+            year = int(call.args[0])
+        rows = await calendar_store.list_overrides(ctx.session, year)
+        entries = [(row.day, row.is_working_day, row.note) for row in rows]
+        known = ctx.calendar.make_up_days_known(year)
+        await ctx.reply(templates.calendar_overrides(year, entries, known))
+        return
+    if len(call.args) < 2 or call.args[1] not in CALENDAR_KINDS:
+        raise UsageError
+    try:
+        day = date.fromisoformat(call.args[0])
+    except ValueError as error:
+        raise UsageError from error
+    is_working = CALENDAR_KINDS[call.args[1]]
+    note = " ".join(call.args[2:])[:200]
+    await calendar_store.set_override(ctx.session, day, is_working, note)
+    await refresh_calendar_facts_around(
+        ctx.session, day, ctx.config.deadline_policy, ctx.config.timezone
+    )
+    ctx.reload.add("calendar")
+    await ctx.reply(templates.calendar_override_set(day, is_working))
+
+
+@on_command("outbox", aliases=("发送队列",), roles=STAFF, usage=templates.USAGE_OUTBOX)
+async def cmd_outbox(ctx: HandlerContext, call: CommandCall) -> None:
+    """Replies the platform would not take: how many, which, and try them again."""
+    if call.args and call.args != ["retry"] and call.args != ["重发"]:
+        raise UsageError
+    if call.args:
+        count = await outbox.retry_failed(ctx.session, ctx.now)
+        await ctx.reply(templates.outbox_retried(count))
+        return
+    counts = await outbox.delivery_counts(ctx.session)
+    recent = [
+        (row.room_id, mask_text(row.text), row.last_error or "")
+        for row in await outbox.failed(ctx.session)
+    ]
+    await ctx.reply(
+        templates.outbox_status(counts.get("pending", 0), counts.get("failed", 0), recent)
+    )
+
+
+def merchant_fields(args: list[str]) -> dict[str, object]:
+    """`名称 [统一社会信用代码] [网格]` as registry fields; only the ones given."""
+    fields: dict[str, object] = {"name": args[0][:100]}
+    for word in args[1:]:
+        if LICENCE_PATTERN.fullmatch(word.upper()):
+            fields["licence_no"] = word.upper()
+        else:
+            fields["grid"] = word[:100]
+    return fields
