@@ -76,3 +76,22 @@ def yes_no(value: bool) -> str:
 
 def iso_day(day: date | None) -> str:
     return day.isoformat() if day else ""
+
+
+# --- registry files
+
+
+def unsupported_registry_file(suffix: str) -> str:
+    shown = suffix or "（无扩展名）"
+    return f"不支持 {shown} 文件，请使用 .xlsx 或 .csv。"
+
+
+def unreadable_registry_file(name: str) -> str:
+    return f"无法读取文件「{name}」，请确认它是完好的 .xlsx 或 .csv 文件。"
+
+
+def undecodable_csv(name: str) -> str:
+    return f"文件「{name}」的编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV。"
+
+
+REGISTRY_SHEET_TITLE = "商家档案"
