@@ -95,3 +95,144 @@ def undecodable_csv(name: str) -> str:
 
 
 REGISTRY_SHEET_TITLE = "商家档案"
+
+
+# --- typical cases (issue 21): the write-up's sections and the legal points
+
+TYPICAL_SECTIONS = ("基本案情", "调解过程", "处理结果", "法律要点")
+ANONYMOUS_MERCHANT = "某商家"
+CONSUMER = "消费者"
+
+# Each legal point: the title's topic and a short, general statement of the provision.
+LEGAL_POINTS: dict[str, tuple[str, str]] = {
+    "prepaid": (
+        "预付卡退费",
+        "《中华人民共和国消费者权益保护法》第五十三条：经营者以预收款方式提供商品或者服务的，"
+        "应当按照约定提供；未按照约定提供的，应当按照消费者的要求履行约定或者退回预付款，"
+        "并承担预付款的利息和消费者必须支付的合理费用。",
+    ),
+    "food": (
+        "食品安全",
+        "《中华人民共和国食品安全法》第一百四十八条：经营明知是不符合食品安全标准的食品的，"
+        "消费者除要求赔偿损失外，还可以要求支付价款十倍或者损失三倍的赔偿金；"
+        "增加赔偿的金额不足一千元的，为一千元。",
+    ),
+    "distance_return": (
+        "网购退货",
+        "《中华人民共和国消费者权益保护法》第二十五条：经营者采用网络、电视、电话、邮购等方式"
+        "销售商品，消费者有权自收到商品之日起七日内退货，且无需说明理由（法定除外商品除外）。",
+    ),
+    "fraud": (
+        "欺诈",
+        "《中华人民共和国消费者权益保护法》第五十五条：经营者提供商品或者服务有欺诈行为的，"
+        "应当按照消费者的要求增加赔偿其受到的损失，增加赔偿的金额为购买商品的价款或者接受服务的"
+        "费用的三倍；不足五百元的，为五百元。",
+    ),
+    "false_advertising": (
+        "虚假宣传",
+        "《中华人民共和国消费者权益保护法》第二十条：经营者向消费者提供有关商品或者服务的信息，"
+        "应当真实、全面，不得作虚假或者引人误解的宣传；构成欺诈的，依照第五十五条承担增加赔偿的责任。",
+    ),
+    "quality": (
+        "商品质量",
+        "《中华人民共和国消费者权益保护法》第二十三条、第二十四条：经营者应当保证商品或者服务的质量；"
+        "不符合质量要求的，消费者可以依照国家规定、当事人约定退货，或者要求更换、修理；"
+        "没有国家规定和当事人约定的，可以自收到商品之日起七日内退货。",
+    ),
+    "after_sales": (
+        "售后服务",
+        "《中华人民共和国消费者权益保护法》第二十四条：商品或者服务不符合质量要求的，"
+        "消费者可以依照国家规定、当事人约定退货，或者要求经营者履行更换、修理等义务。",
+    ),
+    "price": (
+        "价格",
+        "《中华人民共和国价格法》第十三条：经营者应当明码标价，不得在标价之外加价出售商品，"
+        "不得收取任何未予标明的费用；《消费者权益保护法》第十条规定消费者有权获得价格合理的公平交易条件。",
+    ),
+    "measure": (
+        "计量",
+        "《中华人民共和国消费者权益保护法》第十条：消费者享有公平交易的权利，"
+        "有权获得质量保障、价格合理、计量正确等公平交易条件。",
+    ),
+    "safety": (
+        "安全",
+        "《中华人民共和国消费者权益保护法》第七条、第十八条：消费者享有人身、财产安全不受损害的权利；"
+        "经营者应当保证其提供的商品或者服务符合保障人身、财产安全的要求。",
+    ),
+    "dignity": (
+        "人格尊严",
+        "《中华人民共和国消费者权益保护法》第十四条、第五十条：消费者的人格尊严应当得到尊重；"
+        "经营者侵害消费者人格尊严的，应当停止侵害、恢复名誉、消除影响、赔礼道歉，并赔偿损失。",
+    ),
+    "contract": (
+        "合同",
+        "《中华人民共和国消费者权益保护法》第十六条、第二十六条：经营者应当按照与消费者的约定履行义务；"
+        "不得以格式条款作出排除或者限制消费者权利、减轻或者免除经营者责任等对消费者不公平、不合理的规定。",
+    ),
+    "general": (
+        "消费",
+        "《中华人民共和国消费者权益保护法》第三十九条：消费者和经营者发生消费者权益争议的，"
+        "可以通过协商和解、请求消费者协会或者依法成立的其他调解组织调解、向有关行政部门投诉、"
+        "仲裁或者向人民法院提起诉讼等途径解决。",
+    ),
+}
+
+TIMELINE_SENTENCES = {
+    "opened": "{day}，网格员在信息共享工作群反映该投诉，登记为 {number}。",
+    "accepted": "{day}，监管所受理并通知商家答复。",
+    "merchant_replied": "{day}，商家答复{note}。",
+    "rejected_by_reporter": "{day}，消费者不接受商家的方案，调解继续。",
+    "reminded": "商家未按期答复，助手提醒商家{times}。",
+    "escalated": "{day}，工作人员介入跟进{times}。",
+    "confirmed": "{day}，消费者确认接受处理方案。",
+    "reopened": "{day}，案件重新开启。",
+    "withdrawn": "{day}，消费者撤回投诉。",
+    "refused": "{day}，监管所决定不予受理。",
+    "terminated": "{day}，调解期限届满仍未达成一致，终止调解。",
+    "closed": "{day}，工作人员结案。",
+}
+
+
+def times(count: int) -> str:
+    return f"{count}次" if count > 1 else ""
+
+
+def typical_title(merchant: str, topic: str, outcome: str) -> str:
+    return f"{merchant}{topic}纠纷{outcome}"
+
+
+TITLE_OUTCOMES = {
+    "resolved": "调解成功",
+    "failed": "调解未果",
+    "withdrawn": "撤回",
+    "refused": "不予受理",
+}
+
+
+def typical_facts(month: str, facts: str, demand: str | None) -> str:
+    wants = f"诉求：{demand}。" if demand else ""
+    return f"{month}，消费者反映：{facts}。{wants}"
+
+
+def typical_result(
+    status: str, remedy: str | None, money: str | None, working_days: int | None
+) -> str:
+    took = f"历时 {working_days} 个工作日办结。" if working_days is not None else ""
+    if status == "resolved":
+        agreed = f"商家同意{remedy}" if remedy else "商家同意消费者的诉求"
+        returned = f"，为消费者挽回经济损失{money}" if money else ""
+        return f"经调解，双方达成一致，{agreed}{returned}。{took}"
+    if status == "failed":
+        return f"经调解双方未能达成一致，已告知消费者可依法申请仲裁或者向人民法院提起诉讼。{took}"
+    if status == "withdrawn":
+        return f"消费者撤回了投诉。{took}"
+    if status == "refused":
+        return f"该投诉不符合受理条件，监管所决定不予受理，并告知了消费者其他解决途径。{took}"
+    return "案件尚在办理中。"
+
+
+def typical_write_up(title: str, sections: tuple[str, str, str, str]) -> str:
+    lines = [f"【典型案例】{title}"]
+    for heading, body in zip(TYPICAL_SECTIONS, sections, strict=True):
+        lines.append(f"{heading}：{body}")
+    return "\n".join(lines)
