@@ -236,3 +236,17 @@ def typical_write_up(title: str, sections: tuple[str, str, str, str]) -> str:
     for heading, body in zip(TYPICAL_SECTIONS, sections, strict=True):
         lines.append(f"{heading}：{body}")
     return "\n".join(lines)
+
+
+# --- asking the group's memory (/案例)
+
+
+def similar_case_line(number: str, title: str, outcome: str, typical: bool) -> str:
+    mark = "【典型】" if typical else ""
+    return f"{mark}{title}——{outcome}（{number}）"
+
+
+def similar_cases(query: str, lines: list[str]) -> str:
+    if not lines:
+        return f"没有找到与「{query}」相近的案例，可以换个关键词试试。"
+    return "\n".join([f"与「{query}」相近的案例：", *lines])
