@@ -250,3 +250,42 @@ def similar_cases(query: str, lines: list[str]) -> str:
     if not lines:
         return f"没有找到与「{query}」相近的案例，可以换个关键词试试。"
     return "\n".join([f"与「{query}」相近的案例：", *lines])
+
+
+# --- hot issues (issue 21)
+
+OTHER_CATEGORIES = "其余类别"
+
+
+def trend_item(label: str, count: int, baseline: float, change: float | None) -> str:
+    if change is None:
+        return f"{label} {count}件（前三个月无）"
+    return f"{label} {count}件（前三个月月均{baseline:.1f}件，+{change * 100:.0f}%）"
+
+
+def rising_issues(categories: list[str], problems: list[str]) -> str:
+    lines = []
+    if categories:
+        lines.append(f"上升较快的类别：{'、'.join(categories)}。")
+    if problems:
+        lines.append(f"上升较快的投诉性质：{'、'.join(problems)}。")
+    return "\n".join(lines) or "本月没有明显上升的投诉类别。"
+
+
+def category_keywords(category: str, words: list[str]) -> str:
+    return f"{category}：{'、'.join(words)}"
+
+
+def merchant_spike_alert(merchant: str, count: int, days: int, numbers: list[str]) -> str:
+    return (
+        f"【投诉预警】{merchant}近{days}天被投诉 {count} 件（{'、'.join(numbers)}），"
+        "请工作人员关注，必要时上门核查。"
+    )
+
+
+def category_spike_alert(category: str, count: int, previous: int) -> str:
+    before = f"前7天 {previous} 件" if previous else "前7天没有"
+    return (
+        f"【投诉预警】「{category}」类投诉近7天 {count} 件，{before}，增长明显"
+        "（如商家关门停业、集中退费等），请工作人员关注。"
+    )
