@@ -21,16 +21,17 @@ Interface (frozen dataclasses in, frozen dataclasses out):
   by credit code, else by exact name, and sorts it into added / updated (with the columns
   that change) / unchanged / rejected. A column absent from the sheet keeps the existing
   value; a column present but blank clears it (except the credit code, which a blank never
-  erases). A row whose name belongs to another entry,
-  or that matches the same entry as an earlier row, is rejected. `report.ok` is True when no
-  row was rejected (the caller imports all or nothing unless told to skip bad rows).
+  erases). A row whose name belongs to another entry, or that matches the same entry as an
+  earlier row, is rejected. `report.ok` is True when no row was rejected (the caller
+  imports all or nothing unless told to skip bad rows).
 - `export_rows(entries) -> (header, rows)`: every column, cells as text, in a form
   `read_rows` reads back to the same entries.
 
 Cells may be str, int, float, date/datetime or None, as openpyxl and csv give them. Dates
 are read from 2027-03-31, 2027/3/31, 2027.3.31, 20270331, 2027年3月31日, an Excel date
-serial (a number) or a date object. Status accepts the five survey words and the synonyms
-the national enterprise-credit system uses (存续/开业 → 在营, 停业 → 歇业).
+serial (a number) or a date object; 长期 (a licence without end) reads as blank. Status
+accepts the five survey words and the synonyms the national enterprise-credit system uses
+(存续/开业 → 在营, 停业 → 歇业).
 """
 
 from __future__ import annotations
@@ -241,6 +242,7 @@ def credit_code_problem(code: str) -> str | None:
 # --- reading cells
 
 
+_NO_END = frozenset({"长期", "长期有效", "永久", "永久有效", "无期限"})  # licences without end
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug)
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -277,7 +279,7 @@ def parse_day(cell: Cell) -> date | None:
             raise ValueError(cell)
         return _EXCEL_EPOCH + timedelta(days=int(cell))
     text = _TIME_TAIL.sub("", unicodedata.normalize("NFKC", cell_text(cell)))
-    if not text:
+    if not text or text in _NO_END:
         return None
     match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if match is None:

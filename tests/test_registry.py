@@ -120,6 +120,7 @@ def test_a_sheet_with_a_column_twice_cannot_be_imported() -> None:
         (datetime(2027, 3, 31, 0, 0), date(2027, 3, 31)),
         ("", None),
         (None, None),
+        ("长期", None),
     ],
 )
 def test_dates_are_read_in_the_forms_spreadsheets_use(cell: object, day: date | None) -> None:
