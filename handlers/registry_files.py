@@ -38,10 +38,12 @@ from mediation.registry import Cell, ImportPlan, RegistryHeaderError, read_rows
 
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv"})
-_FORMULA_START = ("=", "+", "-", "@")
+# a cell a spreadsheet could take for a formula; apostrophes before it are guarded too, so
+# that taking one apostrophe off on reading gives back exactly what was written
+_NEEDS_GUARD = re.compile(r"^'*[=+\-@]")
 _LINE_CONTROLS = re.compile(r"[\t\r\n]+")
 _CONTROLS = re.compile("[\x00-\x1f\x7f]")
-_GUARDED = re.compile(r"^'(?=[=+\-@])")
+_GUARDED = re.compile(r"^'(?='*[=+\-@])")
 
 
 class RegistryFileError(ValueError):
@@ -160,7 +162,7 @@ def safe_text(value: str) -> str:
 
 def _csv_cell(value: str) -> str:
     text = safe_text(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if _NEEDS_GUARD.match(text) else text
 
 
 def registry_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mediation.registry import (
     BusinessStatus,
@@ -279,3 +281,45 @@ def test_an_export_reimports_unchanged() -> None:
     report = plan_upsert(plan, entries)
     assert len(report.unchanged) == 3
     assert not (report.added or report.updated or report.rejected)
+
+
+_WORDS = st.text(
+    alphabet="张记饺子馆阳光家电维修部湖西路号第网格社区=+-@'（）1A", min_size=1, max_size=8
+)
+_OPTIONAL = st.none() | _WORDS
+_DAYS = st.none() | st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31))
+
+
+@st.composite
+def entries(draw: st.DrawFn) -> RegistryEntry:
+    name = draw(_WORDS)
+    aliases = draw(st.lists(_WORDS.filter(lambda alias: alias != name), unique=True, max_size=3))
+    return RegistryEntry(
+        name=name,
+        credit_code=draw(st.none() | st.sampled_from([CODE_A, CODE_B, PUBLISHED_CODE])),
+        aliases=tuple(aliases),
+        address=draw(_OPTIONAL),
+        street=draw(_OPTIONAL),
+        community=draw(_OPTIONAL),
+        grid=draw(_OPTIONAL),
+        status=draw(st.none() | st.sampled_from(list(BusinessStatus))),
+        licences=tuple(draw(st.lists(_WORDS, unique=True, max_size=3))),
+        licence_valid_until=draw(_DAYS),
+        committed=draw(st.booleans()),
+        committed_on=draw(_DAYS),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(entries(), max_size=5, unique_by=lambda entry: entry.name))
+def test_any_registry_exports_and_reimports_unchanged(drawn: list[RegistryEntry]) -> None:
+    codes: set[str | None] = set()
+    registry = []
+    for entry in drawn:  # a registry holds each credit code once
+        if entry.credit_code is None or entry.credit_code not in codes:
+            codes.add(entry.credit_code)
+            registry.append(entry)
+    header, rows = export_rows(registry)
+    plan = read_rows(header, rows)
+    assert [row.entry for row in plan.rows] == registry
+    assert len(plan_upsert(plan, registry).unchanged) == len(registry)

@@ -187,3 +187,10 @@ def test_control_characters_never_reach_an_exported_file(tmp_path: Path) -> None
 def test_writing_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RegistryFileError):
         write_registry_file(tmp_path / "导出.pdf", *export_rows(ENTRIES))
+
+
+@pytest.mark.parametrize("value", ["=1+1", "'=1+1", "''@x", "'plain", "-", "a=b"])
+def test_csv_guard_gives_back_exactly_what_was_written(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "导出.csv"
+    write_registry_file(path, ["名称", "地址"], [["甲店", value]])
+    assert read_sheet(path).rows == (("甲店", value),)
