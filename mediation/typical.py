@@ -127,7 +127,7 @@ def anonymised_merchant(name: str | None) -> str:
 
 _MASKED_NUMBER = r"(?:\d{3}\*{4}\d{4}|\d{3,4}-\*{4}\d{4}|\*{4}\d{4}|\d{3}\*{4,}\d{3}[\dX])"
 _CONTACT_LABEL = r"(?:联系)?(?:电话|手机|座机|固话|联系方式|号码|身份证号?|证件号)(?:号码?)?"
-_LABELLED_NUMBER = re.compile(rf"[，,；;\s]*{_CONTACT_LABEL}?[:：\s]*{_MASKED_NUMBER}")
+_LABELLED_NUMBER = re.compile(rf"[，,；;\s]*(?:{_CONTACT_LABEL})?[:：\s]*{_MASKED_NUMBER}")
 _EMPTY_LABEL = re.compile(rf"[，,；;\s]*{_CONTACT_LABEL}[:：]\s*(?=[，,。；;\s]|$)")
 _WECHAT = re.compile(r"[，,；;\s]*(?:微信号?|vx|VX|wx|WX)[:：\s]*[A-Za-z][-_A-Za-z0-9]{4,19}")
 _ADDRESS = re.compile(r"[，,；;\s]*(?:家庭住址|住址|家住|住在)[:：\s]*[^，,。；;\n]*")

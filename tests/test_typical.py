@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mediation.cases import CaseStatus, EventKind
 from mediation.privacy import contains_personal_data, mask_text
@@ -159,3 +161,23 @@ def test_staff_edits_are_scrubbed_the_same_way() -> None:
         merchant_display="某饺子馆",
     )
     assert text == "消费者在某饺子馆买的饺子"
+
+
+_CHINESE = st.text(alphabet="在店里买了东西坏要求退款饺子馆先生，。", max_size=12)
+_NUMBERS = st.one_of(
+    st.from_regex(r"1[3-9]\d{9}", fullmatch=True),
+    st.from_regex(r"0571-?8\d{7}", fullmatch=True),
+    st.from_regex(r"[1-6]\d{16}[\dX]", fullmatch=True),
+)
+_LABELS = st.sampled_from(["", "电话", "电话：", "手机号", "联系方式:", "身份证", "，"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(_CHINESE, _LABELS, _NUMBERS, _CHINESE)
+def test_no_number_or_mask_survives_scrubbing(
+    before: str, label: str, number: str, after: str
+) -> None:
+    text = scrub(before + label + number + after)
+    assert "*" not in text
+    assert not re.search(r"\d{4}", text)
+    assert not contains_personal_data(text)
