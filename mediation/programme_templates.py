@@ -101,6 +101,23 @@ REGISTRY_SHEET_TITLE = "商家档案"
 
 TYPICAL_SECTIONS = ("基本案情", "调解过程", "处理结果", "法律要点")
 ANONYMOUS_MERCHANT = "某商家"
+# a merchant whose name tells no trade, anonymised by the complaint's category
+ANONYMOUS_BY_CATEGORY = {
+    "食品": "某食品店",
+    "服装鞋帽": "某服装店",
+    "家用电子电器": "某电器店",
+    "通讯产品": "某通讯器材店",
+    "医药及医疗用品": "某药店",
+    "首饰及文体用品": "某首饰店",
+    "烟酒和饮料": "某烟酒店",
+    "餐饮住宿": "某餐饮店",
+    "美容美发洗浴": "某美容美发店",
+    "文化娱乐体育": "某文体娱乐场所",
+    "教育培训": "某培训机构",
+    "制作保养和修理": "某维修店",
+    "房屋装修及物业": "某装修公司",
+    "旅游": "某旅行社",
+}
 CONSUMER = "消费者"
 
 # Each legal point: the title's topic and a short, general statement of the provision.

@@ -19,7 +19,8 @@ Interface:
   and `.text`, the whole write-up;
 - `scrub(text, *, personal_names=(), merchant_names=(), merchant_display=None) -> str`:
   the same cleaning for a text staff wrote (`/典型 编号 修改 正文…`);
-- `anonymised_merchant(name) -> str`: 某 + the name's trade (某饺子馆, 某家电维修部);
+- `anonymised_merchant(name, category=None) -> str`: 某 + the name's trade (某饺子馆,
+  某家电维修部), else a word for the category (某餐饮店), else 某商家;
 - `legal_point_key(category, problem, text) -> str`: which provision the write-up cites
   (keys of `programme_templates.LEGAL_POINTS`): prepaid cards first, then food safety, then
   distance selling returns, then the problem type; the general dispute-resolution article
@@ -110,13 +111,11 @@ _UNITS = re.compile(
 _TRADE = re.compile("|".join(sorted(TRADE_WORDS, key=len, reverse=True)))
 
 
-def anonymised_merchant(name: str | None) -> str:
-    """某 + the trade part of the name; 某商家 when the name tells no trade."""
-    if not name:
-        return say.ANONYMOUS_MERCHANT
-    trade = _TRADE.search(name)
-    if trade is None:
-        return say.ANONYMOUS_MERCHANT
+def anonymised_merchant(name: str | None, category: str | None = None) -> str:
+    """某 + the trade part of the name; else by the category (某餐饮店), else 某商家."""
+    trade = _TRADE.search(name) if name else None
+    if name is None or trade is None:
+        return say.ANONYMOUS_BY_CATEGORY.get(category or "", say.ANONYMOUS_MERCHANT)
     rest = name[trade.start() :]
     trade_length = trade.end() - trade.start()
     ends = [unit.end() for unit in _UNITS.finditer(rest) if unit.end() >= trade_length]
@@ -184,7 +183,7 @@ def scrub(
 
 # --- the legal point
 
-_PREPAID = re.compile(r"预付|预存|充值|储值|会员卡|办卡|次卡|年卡|课时费|跑路|闭店|关门")
+_PREPAID = re.compile(r"预付|预存|预收|充值|储值|会员卡|办卡|次卡|年卡|月卡|课时费")
 _DISTANCE = re.compile(r"网购|网上|网店|线上|直播间?|电商|平台下单|快递|邮购|电视购物")
 _RETURN = re.compile(r"退货|退换|无理由")
 _PROBLEM_POINTS = {
@@ -267,7 +266,7 @@ def draft_typical_case(
     display = (
         facts.merchant_name
         if name_merchant and facts.merchant_name
-        else anonymised_merchant(facts.merchant_name)
+        else anonymised_merchant(facts.merchant_name, facts.category)
     )
     clean = _Cleaner(facts, display)
     received = _local(facts.received_at, tz)

@@ -129,6 +129,11 @@ def test_merchants_are_anonymised_by_their_trade(name: str | None, anonymous: st
     assert anonymised_merchant(name) == anonymous
 
 
+def test_a_name_that_tells_no_trade_is_anonymised_by_the_category() -> None:
+    assert anonymised_merchant("好运来", "餐饮住宿") == "某餐饮店"
+    assert anonymised_merchant("好运来", "其他服务") == "某商家"
+
+
 @pytest.mark.parametrize(
     ("category", "problem", "text", "key"),
     [
