@@ -26,7 +26,8 @@ Interface:
 - `merchants_to_review(cases, month, *, threshold=3, tz) -> tuple[ReviewFlag, ...]`: the
   committed merchants with more than `threshold` complaints received in `month` (voided
   ones left out), for staff to review. Nothing is revoked here or anywhere automatically;
-  `ReviewFlag.key` is a stable key to tell staff once per merchant and month.
+  `ReviewFlag.key` is a stable key to tell staff once per merchant and month, `.text` the
+  message.
 
 Figures: `success_rate` is resolved / (resolved + failed) among counted closed cases, as in
 `mediation.reports`; `avg_working_days_to_close` the mean over counted closed cases (one
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from mediation import programme_templates as say
 from mediation.cases import CaseStatus
 from mediation.reports import Month
 
@@ -106,6 +108,11 @@ class ReviewFlag:
     @property
     def key(self) -> str:
         return f"fangxin-review:{self.merchant_id}:{self.month.key}"
+
+    @property
+    def text(self) -> str:
+        """The staff message (private: it names case numbers)."""
+        return say.fangxin_review(self.name, self.month.label, self.complaints, list(self.numbers))
 
 
 def window_start(as_of: datetime, months: int, tz: ZoneInfo = SHANGHAI) -> datetime:

@@ -306,3 +306,34 @@ def category_spike_alert(category: str, count: int, previous: int) -> str:
         f"【投诉预警】「{category}」类投诉近7天 {count} 件，{before}，增长明显"
         "（如商家关门停业、集中退费等），请工作人员关注。"
     )
+
+
+# --- the registry at work (issue 20): staff alerts
+
+
+def merchant_not_trading(status: str) -> str:
+    return f"档案中经营状态为「{status}」"
+
+
+def licence_expired(until: date) -> str:
+    return f"许可证已于{until.year}年{until.month}月{until.day}日到期"
+
+
+def trading_lead_alert(number: str, merchant: str, reasons: list[str]) -> str:
+    return (
+        f"【线索提示】投诉 {number} 的被投诉方「{merchant}」{'，'.join(reasons)}，"
+        "可能存在无照或超期经营，请工作人员核查。"
+    )
+
+
+def licences_expiring(items: list[tuple[str, date]]) -> str:
+    lines = [f"{name}：{until.month}月{until.day}日到期" for name, until in items]
+    return "\n".join(["30天内许可证到期的商家：", *lines]) if lines else ""
+
+
+def fangxin_review(merchant: str, month_label: str, complaints: int, numbers: list[str]) -> str:
+    return (
+        f"【放心消费复核】承诺单位「{merchant}」{month_label}被投诉 {complaints} 件"
+        f"（{'、'.join(numbers)}），超过复核标准，请工作人员复核其承诺情况。"
+        "是否撤销由工作人员决定，系统不会自动处理。"
+    )

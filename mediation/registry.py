@@ -26,6 +26,9 @@ Interface (frozen dataclasses in, frozen dataclasses out):
   imports all or nothing unless told to skip bad rows).
 - `export_rows(entries) -> (header, rows)`: every column, cells as text, in a form
   `read_rows` reads back to the same entries.
+- `trading_concerns(entry, today) -> tuple[str, ...]`: why a complaint against this
+  merchant is a lead for staff (not 在营, licence expired; Chinese, empty when none), and
+  `licences_expiring(entries, today, days=30)`: the entries for the daily staff digest.
 
 Cells may be str, int, float, date/datetime or None, as openpyxl and csv give them. Dates
 are read from 2027-03-31, 2027/3/31, 2027.3.31, 20270331, 2027年3月31日, an Excel date
@@ -519,3 +522,24 @@ def export_rows(entries: Iterable[RegistryEntry]) -> tuple[list[str], list[list[
         for entry in entries
     ]
     return header, rows
+
+
+# --- the registry at work
+
+
+def trading_concerns(entry: RegistryEntry, today: date) -> tuple[str, ...]:
+    """Why a complaint against `entry` may point to unlicensed trading (查处 lead)."""
+    concerns = []
+    if entry.status is not None and not entry.status.trading:
+        concerns.append(say.merchant_not_trading(entry.status.value))
+    if entry.licence_valid_until is not None and entry.licence_expired(today):
+        concerns.append(say.licence_expired(entry.licence_valid_until))
+    return tuple(concerns)
+
+
+def licences_expiring(
+    entries: Iterable[RegistryEntry], today: date, days: int = 30
+) -> tuple[RegistryEntry, ...]:
+    """Entries whose licence is still valid today but ends within `days` days, soonest first."""
+    expiring = [entry for entry in entries if entry.licence_expires_within(today, days)]
+    return tuple(sorted(expiring, key=lambda entry: (entry.licence_valid_until, entry.name)))

@@ -144,6 +144,7 @@ def test_a_committed_merchant_with_too_many_complaints_in_a_month_is_flagged_for
     assert flag.complaints == 4
     assert flag.numbers == ("CY-0", "CY-1", "CY-2", "CY-3")
     assert flag.key == "fangxin-review:1:2026-06"
+    assert "张记饺子馆" in flag.text and "不会自动" in flag.text
     assert merchants_to_review(committed[:3], june) == ()
     assert merchants_to_review(committed, june, threshold=4) == ()
 

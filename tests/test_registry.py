@@ -17,9 +17,11 @@ from mediation.registry import (
     credit_code_check_digit,
     credit_code_problem,
     export_rows,
+    licences_expiring,
     parse_day,
     plan_upsert,
     read_rows,
+    trading_concerns,
 )
 
 PUBLISHED_CODE = "91110000600037341L"  # a real, published code
@@ -193,6 +195,28 @@ def test_licence_expiry_is_told_against_today() -> None:
     assert entry.licence_expired(date(2027, 4, 1))
     assert entry.licence_expires_within(date(2027, 3, 2), 30)
     assert not entry.licence_expires_within(date(2027, 2, 28), 30)
+
+
+def test_a_closed_or_unlicensed_merchant_is_a_lead_for_staff() -> None:
+    today = date(2027, 4, 1)
+    closed = RegistryEntry(name="甲店", status=BusinessStatus.SUSPENDED)
+    expired = RegistryEntry(name="乙店", licence_valid_until=date(2027, 3, 31))
+    fine = RegistryEntry(name="丙店", status=BusinessStatus.OPERATING)
+    assert trading_concerns(closed, today) == ("档案中经营状态为「歇业」",)
+    assert trading_concerns(expired, today) == ("许可证已于2027年3月31日到期",)
+    assert trading_concerns(fine, today) == ()
+
+
+def test_licences_expiring_within_thirty_days_are_listed_soonest_first() -> None:
+    today = date(2027, 3, 1)
+    entries = [
+        RegistryEntry(name="甲店", licence_valid_until=date(2027, 3, 31)),
+        RegistryEntry(name="乙店", licence_valid_until=date(2027, 3, 5)),
+        RegistryEntry(name="丙店", licence_valid_until=date(2027, 4, 30)),
+        RegistryEntry(name="丁店", licence_valid_until=date(2027, 2, 1)),
+        RegistryEntry(name="戊店"),
+    ]
+    assert [entry.name for entry in licences_expiring(entries, today)] == ["乙店", "甲店"]
 
 
 def test_import_sorts_rows_into_added_updated_unchanged_and_rejected() -> None:
