@@ -125,6 +125,8 @@ async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
         )
         for event in events
     ]
+    full_text = ctx.role.is_staff and ctx.message.room_id.startswith("dm:")  # issue 17.3
+    summary = templates.complaint_summary(case.merchant_name, case.category, case.problem)
     await ctx.reply(
         templates.case_timeline(
             case.number,
@@ -132,10 +134,12 @@ async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
             case.merchant_name,
             case.amount,
             tuple(case.demands),
-            case.masked_text,
+            case.raw_text if full_text else summary,
             entries,
+            full_text=full_text,
         ),
         case=case,
+        unmasked_in_private=full_text,
     )
 
 
