@@ -40,7 +40,9 @@ class PostMessage(BaseModel):
 
 
 class TranscriptQuery(BaseModel):
-    after: int = Field(default=0, ge=0)
+    # a transcript line's id (a PostgreSQL `integer`): larger numbers are refused (422),
+    # they used to overflow SQLite's 64-bit integers into a 500
+    after: int = Field(default=0, ge=0, le=2**31 - 1)
     # with nothing after `after`, wait up to this many seconds for the room's next line
     wait: float = Field(default=0.0, ge=0, le=LONGEST_WAIT_SECONDS, allow_inf_nan=False)
 
