@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from .settings import Settings
 
@@ -68,10 +68,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def sandbox_exposure(settings: Settings, host: str) -> Literal["ok", "warn", "refuse"]:
+    """Whether the sandbox may be served on `host`: it has no login, so anyone who reaches
+    it can post as staff and read private chats and exports. Loopback is fine; any other
+    address needs TIAOJIE_SANDBOX_PUBLIC=true, and is then served with a warning."""
+    if settings.resolved_gateway != "sandbox" or not settings.sandbox_api_enabled:
+        return "ok"
+    if _is_loopback(host):
+        return "ok"
+    return "warn" if settings.sandbox_public else "refuse"
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
+
+
 def run_server(settings: Settings, *, host: str | None, port: int | None) -> int:
     import time
 
     import uvicorn
+
+    host = host or settings.host
+    exposure = sandbox_exposure(settings, host)
+    log = logging.getLogger(__name__)
+    if exposure == "refuse":
+        log.error(
+            "refusing to serve the sandbox on %s: it has no login, anyone who reaches it can "
+            "post as staff and download exports. Listen on 127.0.0.1, or set "
+            "TIAOJIE_SANDBOX_PUBLIC=true if this network is trusted.",
+            host,
+        )
+        return 2
+    if exposure == "warn":
+        log.warning(
+            "the sandbox is served on %s without a login (TIAOJIE_SANDBOX_PUBLIC=true): anyone "
+            "who reaches this port can post as staff and download exports",
+            host,
+        )
 
     began = time.perf_counter()
     from .app import BotApp
@@ -86,8 +126,8 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
     )
     config = uvicorn.Config(
         web_app,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=settings.port if port is None else port,
         log_level="info",
         access_log=settings.access_log,
         lifespan="on",

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     access_log: bool = False  # a line per HTTP request (the sandbox page asks every few seconds)
     gateway: Literal["auto", "sandbox", "wechaty"] = "auto"
     sandbox_enabled: bool | None = None  # None: on with the sandbox gateway, off with Wechaty
+    # the sandbox has no login: served on a non-loopback address only when this is true
+    sandbox_public: bool = False
 
     acceptance_days: int = 7
     first_answer_days: int = 1
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
     wechaty_puppet_service_endpoint: str = Field(
         default="", alias="WECHATY_PUPPET_SERVICE_ENDPOINT"
     )
+
+    @field_validator("sandbox_enabled", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admins", mode="before")
     @classmethod
