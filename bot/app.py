@@ -319,6 +319,7 @@ class BotApp:
                 self.sessions,
                 now=self.clock.now(),
                 retention=timedelta(days=self.settings.contact_retention_days),
+                media_dir=self.settings.data_dir / "media",
             )
         if result.actions or warnings:
             self.sender.wake()

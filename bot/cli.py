@@ -183,7 +183,7 @@ async def upgrade_database(settings: Settings) -> int:
 
 
 async def erase_case(settings: Settings, number: str) -> int:
-    from handlers.erasure import erase_personal_data
+    from handlers.erasure import checkpoint_and_truncate, delete_exports, erase_personal_data
     from mediation.clock import SystemClock
     from storage import cases
     from storage.db import create_engine, create_session_factory
@@ -198,8 +198,11 @@ async def erase_case(settings: Settings, number: str) -> int:
                 print(f"没有找到案件 {number}。", file=sys.stderr)
                 return 1
             erased = await erase_personal_data(
-                session, case, now=SystemClock().now(), reason="request"
+                session, case, now=SystemClock().now(), reason="request", everywhere=True
             )
+        if erased:
+            delete_exports(settings.data_dir / "media")
+        await checkpoint_and_truncate(engine)  # the log's copies of the pages before
     finally:
         await engine.dispose()
     print(
