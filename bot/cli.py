@@ -135,8 +135,9 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
     )
     server = _server_class()(config)
     server.before_shutdown = lambda: bot.sandbox.release_waiters() if bot.sandbox else None
+    bot.on_fatal = lambda: setattr(server, "should_exit", True)  # e.g. a refused token
     server.run()  # uvicorn handles Ctrl-C and SIGTERM, then runs the lifespan shutdown
-    return 0 if server.started else 1
+    return 0 if server.started and bot.fatal_error is None else 1
 
 
 def _server_class() -> type:
