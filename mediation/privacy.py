@@ -72,6 +72,8 @@ _LOCAL_LANDLINE = re.compile(
 # none.
 _SEVEN_DIGITS = re.compile(rf"\d(?:{_SEP}\d){{6}}")
 _NON_DIGIT = re.compile(r"\D")
+# An amount written with thousands separators: digits 11 long with its cents, but no phone.
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 _FULL_WIDTH_ALNUM = re.compile("[\uff0b\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 
 # Numbers spelt in Chinese numerals, seven or more in a row (一三八一二三四五六七八, 幺 for 1).
@@ -237,11 +239,15 @@ def _mask_numbers(text: str, phones: list[str], ids: list[str], cards: list[str]
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
     def _mobile(m: re.Match[str]) -> str:
+        if _THOUSANDS.fullmatch(m.group(1)):
+            return m.group(0)  # 1,380,000.00 is an amount
         digits = _NON_DIGIT.sub("", m.group(1))
         phones.append(digits)
         return mask_mobile(digits)
 
     def _card(m: re.Match[str]) -> str:
+        if _THOUSANDS.fullmatch(m.group(0)):
+            return m.group(0)
         digits = _NON_DIGIT.sub("", m.group(0))
         cards.append(digits)
         return mask_card(digits)

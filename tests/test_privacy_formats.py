@@ -149,6 +149,13 @@ def test_ids_mail_passports_and_plates_are_masked(text: str, gone: str) -> None:
     assert "*" in masked
 
 
+@pytest.mark.parametrize(
+    "text", ["赔偿1,380,000.00元", "货款13,800,000.50元", "合计1,500,000,000元"]
+)
+def test_amounts_with_thousands_separators_stay_amounts(text: str) -> None:
+    assert mask_text(text) == text
+
+
 def test_a_plate_keeps_its_province_and_last_two() -> None:
     assert mask_text("京A12345") == "京A***45"
 
