@@ -79,6 +79,9 @@ def sandbox_exposure(settings: Settings, host: str) -> Literal["ok", "warn", "re
     return "warn" if settings.sandbox_public else "refuse"
 
 
+LOOPBACK_HOST_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]
+
+
 def _is_loopback(host: str) -> bool:
     import ipaddress
 
@@ -119,6 +122,13 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
     imported = time.perf_counter()
     bot = BotApp(settings, freeze_loaded_objects=True)  # a process of its own
     web_app = bot.web_app(serve_while_loading=True)  # /healthz answers while jieba loads
+    if exposure == "ok" and bot.sandbox is not None and settings.sandbox_api_enabled:
+        # On loopback, only requests that name a loopback host: a web page the operator
+        # visits could otherwise rebind its own domain to 127.0.0.1 (DNS rebinding) and
+        # read private chats and exports as a same-origin page.
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        web_app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOST_NAMES)
     logging.getLogger(__name__).info(
         "imported the bot in %.2f s, built the web app in %.2f s",
         imported - began,

@@ -171,3 +171,21 @@ async def _stored_messages(bot: BotApp) -> int:
 
     async with bot.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(InboxMessage)) or 0)
+
+
+def test_the_sandbox_on_loopback_answers_only_requests_naming_a_loopback_host(
+    tmp_path: Path,
+) -> None:
+    from .server import running_server
+
+    with (
+        running_server(tmp_path / "data", env={"TIAOJIE_GATEWAY": "sandbox"}) as server,
+        httpx.Client(base_url=server.base_url, timeout=5) as client,
+    ):
+        assert client.get("/sandbox/rooms/room-a/messages").status_code == 200
+        rebound = client.get(
+            "/sandbox/rooms/room-a/messages", headers={"host": "evil.example:8000"}
+        )
+        assert rebound.status_code == 400
+        local = client.get("/healthz", headers={"host": f"localhost:{server.port}"})
+        assert local.status_code == 200
