@@ -141,9 +141,9 @@ _LIVES_AT = re.compile(
     rf"((?:家住|住在|住址|家庭住址|家庭地址|居住地?)[：:\s]{{0,2}}[\u4e00-\u9fff]{{0,12}}?)"
     rf"{_ADDRESS_RUN}"
 )
-_ADDRESS_HINT = re.compile(
-    "号楼|幢|栋|单元|室|户|家住|住在|住址|居住|家庭地址|小区|花园|苑|公寓|新村|家园|社区|大院|村"
-)
+_HOME_PART_HINT = re.compile("号楼|幢|栋|单元|室|户")
+_LIVES_AT_HINT = re.compile("家住|住在|住址|居住|家庭地址")
+_ESTATE_HINT = re.compile(r"(?:小区|花园|苑|公寓|新村|家园|社区|大院|村)\s?\d")
 # Anything the text-only patterns need: a Latin letter or @ (ids, e-mail, passports, plates)
 _LATIN = re.compile(r"[A-Za-z@]")
 
@@ -290,9 +290,11 @@ def _mask_names_and_addresses(text: str) -> str:
     if _NAME_HINT.search(text):
         text = _NAME_AFTER_WORD.sub(lambda m: f"{m.group(1)}{m.group(2)}**", text)
         text = _NAME_BEFORE_TITLE.sub(lambda m: f"{m.group(1)}**", text)
-    if _ADDRESS_HINT.search(text):
+    if _LIVES_AT_HINT.search(text):
         text = _LIVES_AT.sub(lambda m: f"{m.group(1)}**", text)
+    if _HOME_PART_HINT.search(text):
         text = _HOME_ADDRESS.sub("**", text)
+    if _ESTATE_HINT.search(text):
         text = _ESTATE_NUMBER.sub(lambda m: f"{m.group(1)}**", text)
     return text
 
