@@ -62,6 +62,7 @@ class TimedWork:
                 self.sessions,
                 now=self.clock.now(),
                 retention=timedelta(days=self.settings.contact_retention_days),
+                media_dir=self.settings.data_dir / "media",
             )
         if result.actions or warnings:
             self.on_queued()
