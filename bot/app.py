@@ -125,7 +125,7 @@ class BotApp:
                 summary_day=settings.summary_day,
                 summary_time=settings.summary_time,
                 contact_retention_days=settings.contact_retention_days,
-                charts_dir=settings.data_dir / "media",
+                media_dir=settings.data_dir / "media",
             ),
             on_queued=self.sender.wake,
         )
