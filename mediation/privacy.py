@@ -288,8 +288,11 @@ def _mask_ids(text: str) -> str:
 
 def _mask_names_and_addresses(text: str) -> str:
     if _NAME_HINT.search(text):
-        text = _NAME_AFTER_WORD.sub(lambda m: f"{m.group(1)}{m.group(2)}**", text)
-        text = _NAME_BEFORE_TITLE.sub(lambda m: f"{m.group(1)}**", text)
+        # a name the text shows to be a person's is masked wherever it appears again
+        names = {m.group(2) + m.group(3) for m in _NAME_AFTER_WORD.finditer(text)}
+        names |= {m.group(1) + m.group(2) for m in _NAME_BEFORE_TITLE.finditer(text)}
+        for name in sorted(names, key=len, reverse=True):
+            text = text.replace(name, name[0] + "**")
     if _LIVES_AT_HINT.search(text):
         text = _LIVES_AT.sub(lambda m: f"{m.group(1)}**", text)
     if _HOME_PART_HINT.search(text):

@@ -128,7 +128,11 @@ _MASKED_NUMBER = r"(?:\d{3}\*{4}\d{4}|\d{3,4}-\*{4}\d{4}|\*{4}\d{4}|\d{3}\*{4,}\
 _CONTACT_LABEL = r"(?:联系)?(?:电话|手机|座机|固话|联系方式|号码|身份证号?|证件号)(?:号码?)?"
 _LABELLED_NUMBER = re.compile(rf"[，,；;\s]*(?:{_CONTACT_LABEL})?[:：\s]*{_MASKED_NUMBER}")
 _EMPTY_LABEL = re.compile(rf"[，,；;\s]*{_CONTACT_LABEL}[:：]\s*(?=[，,。；;\s]|$)")
-_WECHAT = re.compile(r"[，,；;\s]*(?:微信号?|vx|VX|wx|WX)[:：\s]*[A-Za-z][-_A-Za-z0-9]{4,19}")
+# an id as written, or as the masker left it (微信***, wxid_***, QQ***)
+_WECHAT = re.compile(
+    r"[，,；;\s]*(?:微信号?|vx|VX|wx|WX|QQ号?|qq号?)[:：\s]*"
+    r"(?:wxid_\*{3}|\*{3}|[A-Za-z][-_A-Za-z0-9]{4,19}|\d{5,11})"
+)
 _ADDRESS = re.compile(r"[，,；;\s]*(?:家庭住址|住址|家住|住在)[:：\s]*[^，,。；;\n]*")
 _HOUSE_NUMBER = re.compile(r"[^\s，,。；;]*?\d+\s*(?:栋|幢|号楼)[^\s，,。；;]*")
 _NAME_LABEL = re.compile(r"[，,；;\s]*(?:姓名|投诉人|消费者姓名)[:：]\s*[\u4e00-\u9fff·]{2,4}")

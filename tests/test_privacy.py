@@ -153,3 +153,10 @@ def test_no_phone_or_id_number_survives_masking(text: str) -> None:
     masked = mask_text(text)
     assert not leaks(masked), (text, masked)
     assert mask_text(masked) == masked  # masking is stable
+
+
+def test_a_name_shown_to_be_a_persons_is_masked_wherever_it_appears_again() -> None:
+    masked = mask_text("消费者王小明反映多收钱。王小明家住附近，王小明说店员态度差")
+
+    assert "小明" not in masked
+    assert masked.count("王**") == 3
