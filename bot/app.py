@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
-from handlers import HandlerConfig, Services
+from handlers import HandlerConfig, SharedState
 from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
 from handlers.erasure import erase_expired
 from handlers.exports import build_workbook
@@ -36,10 +36,9 @@ from mediation.deadlines import DeadlinePolicy
 from mediation.parsing import ComplaintParser, MerchantEntry
 from mediation.workdays import WorkingCalendar
 from storage.calendar import load_overrides
-from storage.db import create_engine, create_session_factory, sqlite_file
+from storage.db import create_engine, create_session_factory
 from storage.models import Merchant
 from storage.schema import ensure_schema_at_head
-from storage.wal_checkpoint import WalCheckpointer
 from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
@@ -76,13 +75,8 @@ class BotApp:
         self.clock = clock or SystemClock()
         self.timezone = ZoneInfo(settings.timezone)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # a SQLite file is checkpointed on a thread while the bot runs, not in a commit
-        self._database_file = sqlite_file(settings.resolved_database_url)
-        self.checkpointer: WalCheckpointer | None = None
         self.engine = create_engine(
-            settings.resolved_database_url,
-            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-            checkpoints_elsewhere=self._database_file is not None,
+            settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         self.sessions = create_session_factory(self.engine)
         self.parser = parser or ComplaintParser(cache_dir=settings.data_dir / "cache")
@@ -103,7 +97,7 @@ class BotApp:
             data_dir=settings.data_dir,
             summary_show_merchants=settings.summary_show_merchants,
         )
-        self.services = Services(
+        self.shared = SharedState(
             parser=self.parser,
             calendar=WorkingCalendar(),
             rate_limiter=SenderRateLimiter(settings.sender_messages_per_minute),
@@ -123,7 +117,7 @@ class BotApp:
         self.dispatcher = MessageDispatcher(
             self.sessions,
             config=self.handler_config,
-            services=self.services,
+            shared=self.shared,
             clock=self.clock,
             on_replies_queued=self.sender.wake,
             on_reload=self.reload_reference_data,
@@ -131,7 +125,7 @@ class BotApp:
         # Commits messages to the inbox while the parser loads; its worker never starts, the
         # real dispatcher picks those messages up from the inbox once the parser is ready.
         self._intake: MessageDispatcher | None = MessageDispatcher(
-            self.sessions, config=self.handler_config, services=self.services, clock=self.clock
+            self.sessions, config=self.handler_config, shared=self.shared, clock=self.clock
         )
         self._intake_lock = asyncio.Lock()
         self._handling = False
@@ -178,9 +172,6 @@ class BotApp:
         """
         started = time.perf_counter()
         await ensure_schema_at_head(self.engine)
-        if self._database_file is not None and self.checkpointer is None:
-            self.checkpointer = WalCheckpointer(self._database_file)
-            self.checkpointer.start()
         await self.reload_merchants()
         await self.reload_calendar()
         self._report_loading_failure = not wait_until_ready
@@ -279,9 +270,6 @@ class BotApp:
             log.info("tiaojie stopped")
         self._started = False
         self._handling = False
-        if self.checkpointer is not None:
-            await self.checkpointer.stop()
-            self.checkpointer = None
         await self.engine.dispose()
 
     async def reload_merchants(self) -> None:
@@ -299,20 +287,20 @@ class BotApp:
     async def reload_calendar(self) -> None:
         async with self.sessions() as session:
             holidays, working_days = await load_overrides(session)
-        self.services.calendar = WorkingCalendar(holidays, working_days)
+        self.shared.calendar = WorkingCalendar(holidays, working_days)
 
     async def sweep_deadlines(self) -> SweepResult:
         result = await sweep_deadlines(
             self.sessions,
             now=self.clock.now(),
             config=self.handler_config,
-            calendar=self.services.calendar,
+            calendar=self.shared.calendar,
         )
         warnings = await warn_if_next_year_unknown(
             self.sessions,
             now=self.clock.now(),
             config=self.handler_config,
-            calendar=self.services.calendar,
+            calendar=self.shared.calendar,
         )
         if self.settings.contact_retention_days > 0:
             await erase_expired(
@@ -329,7 +317,7 @@ class BotApp:
             self.sessions,
             now=self.clock.now(),
             config=self.handler_config,
-            calendar=self.services.calendar,
+            calendar=self.shared.calendar,
             charts_dir=self.settings.data_dir / "media",
             publish_day=self.settings.summary_day,
             publish_time=self.settings.summary_time,
@@ -370,7 +358,7 @@ class BotApp:
             self.sessions,
             clock=self.clock,
             timezone=self.timezone,
-            calendar=lambda: self.services.calendar,
+            calendar=lambda: self.shared.calendar,
             policy=self.handler_config.deadline_policy,
         )
         routers = [
