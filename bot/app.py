@@ -382,9 +382,9 @@ class BotApp:
 
 def freeze_loaded_objects() -> None:
     """Leave what start-up loaded (above all the parser's dictionary, over 100,000 objects)
-    out of the garbage collector's passes. A full pass walked them all every time: a pause of
-    about 110 ms of the event loop, four times in 20 s at 200 messages a second, and the
-    longest waits of the load benchmark. They are still freed when nothing refers to them;
+    out of the garbage collector's passes. A full pass walked them all every time, a pause of
+    the event loop and the longest waits of the load benchmark (docs/BENCHMARKS.md). They
+    are still freed when nothing refers to them;
     only a cycle among them would now be kept, and start-up leaves none behind (collected
     first)."""
     gc.collect()

@@ -40,7 +40,9 @@ async def turns_until(condition: Callable[[], bool]) -> None:
     """Let the event loop run until `condition` holds, for at most LOOP_SECONDS."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + LOOP_SECONDS
-    while not condition() and loop.time() < deadline:
+    while loop.time() < deadline:
+        if condition():
+            return
         await asyncio.sleep(0)  # one turn of the loop, not a pause
     assert condition()
 
