@@ -55,6 +55,7 @@ class MessageDispatcher:
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._retries: dict[int, asyncio.TimerHandle] = {}
+        self._replies_queued = False  # replies committed since the sender was last woken
 
     async def accept(self, message: IncomingMessage) -> bool:
         """Commit the message to the inbox; queue it unless it was seen before."""
@@ -106,6 +107,8 @@ class MessageDispatcher:
             try:
                 await self.catch_up_reference_data()
                 await self.process(inbox_id)
+                if self._queue.empty():  # caught up: the sender takes every reply so far
+                    self._wake_sender()
             finally:
                 self._queue.task_done()
 
@@ -162,7 +165,14 @@ class MessageDispatcher:
             self._shared.known_rooms[message.room_id] = handled_at
         if result.reload:
             await self._reload(result.reload)
-        self._on_replies_queued()
+        self._replies_queued = True
+        if self._worker is None:  # handled by hand (tests): no worker to wake the sender
+            self._wake_sender()
+
+    def _wake_sender(self) -> None:
+        if self._replies_queued:
+            self._replies_queued = False
+            self._on_replies_queued()
 
     async def _handle_in_transaction(self, inbox_id: int) -> tuple[ClaimedMessage, Handled] | None:
         async with self._sessions.begin() as session:

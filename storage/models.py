@@ -145,8 +145,6 @@ class Case(Base):
         Index("ix_cases_reporter_room", "reporter_id", "room_id", "status", "received_at"),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # unique and set before the insert: it matches the ids SQLite returns for several
-    # cases inserted in one statement to the cases (without it, one statement each)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"), index=True)
     reporter_id: Mapped[str] = mapped_column(String(128))  # indexed by ix_cases_reporter_room
