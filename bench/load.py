@@ -2,10 +2,10 @@
 process, through the sandbox HTTP interface; then how fast they were handled, how long each
 complaint waited for the bot's reply, and whether anything was lost.
 
-Targets (issue 7, 2-core machine, SQLite): 200 messages/s sustained for 60 s, zero losses,
-p99 accept→reply under 250 ms.
+Targets (issue 18, 2-core machine, SQLite): 50 messages/s sustained for 60 s in 20 rooms,
+30 % complaints, zero losses, p99 accept→reply under 1 s.
 
-    .venv/bin/python bench/load.py --rate 200 --seconds 60 --rooms 4 --mix 0.3
+    .venv/bin/python bench/load.py --rate 50 --seconds 60 --rooms 20 --mix 0.3
     .venv/bin/python bench/load.py --find-saturation --seconds 15
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --db data/tiaojie.sqlite3
 
@@ -48,9 +48,9 @@ from tests.load_client import (
 )
 from tests.server import start_server
 
-TARGET_RATE = 200.0
+TARGET_RATE = 50.0
 TARGET_SECONDS = 60.0
-TARGET_P99_MS = 250.0
+TARGET_P99_MS = 1000.0
 SATURATION_RATES = (10, 20, 30, 50, 75, 100, 150, 200, 250, 300, 400, 500, 650, 800, 1000)
 
 
@@ -92,7 +92,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="messages per second")
     parser.add_argument("--seconds", type=float, default=TARGET_SECONDS, help="sending time")
-    parser.add_argument("--rooms", type=int, default=4, help="rooms the messages spread over")
+    parser.add_argument("--rooms", type=int, default=20, help="rooms the messages spread over")
     parser.add_argument("--mix", type=float, default=0.3, help="share of complaints, 0..1")
     parser.add_argument("--settle", type=float, default=60.0, help="max wait after sending (s)")
     parser.add_argument(

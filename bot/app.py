@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
-from handlers import HandlerConfig, Services
+from handlers import HandlerConfig, SharedState
 from handlers.deadline_sweep import SweepResult
 from handlers.exports import build_workbook
 from handlers.rate_limit import SenderRateLimiter
@@ -37,10 +37,9 @@ from mediation.parsing import ComplaintParser, MerchantEntry
 from mediation.workdays import WorkingCalendar
 from scheduler import JobSettings, TimedWork, add_jobs, build_scheduler, catch_up, timed_jobs
 from storage.calendar import load_overrides
-from storage.db import create_engine, create_session_factory, sqlite_file
+from storage.db import create_engine, create_session_factory
 from storage.models import Merchant
 from storage.schema import ensure_schema_at_head
-from storage.wal_checkpoint import WalCheckpointer
 from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
@@ -77,13 +76,8 @@ class BotApp:
         self.clock = clock or SystemClock()
         self.timezone = ZoneInfo(settings.timezone)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # a SQLite file is checkpointed on a thread while the bot runs, not in a commit
-        self._database_file = sqlite_file(settings.resolved_database_url)
-        self.checkpointer: WalCheckpointer | None = None
         self.engine = create_engine(
-            settings.resolved_database_url,
-            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-            checkpoints_elsewhere=self._database_file is not None,
+            settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         self.sessions = create_session_factory(self.engine)
         self.parser = parser or ComplaintParser(cache_dir=settings.data_dir / "cache")
@@ -98,7 +92,7 @@ class BotApp:
             data_dir=settings.data_dir,
             summary_show_merchants=settings.summary_show_merchants,
         )
-        self.services = Services(
+        self.shared = SharedState(
             parser=self.parser,
             calendar=WorkingCalendar(),
             rate_limiter=SenderRateLimiter(settings.sender_messages_per_minute),
@@ -119,7 +113,7 @@ class BotApp:
             self.sessions,
             self.clock,
             self.handler_config,
-            calendar=lambda: self.services.calendar,
+            calendar=lambda: self.shared.calendar,
             settings=JobSettings(
                 sweep_minutes=settings.sweep_minutes,
                 summary_day=settings.summary_day,
@@ -132,7 +126,7 @@ class BotApp:
         self.dispatcher = MessageDispatcher(
             self.sessions,
             config=self.handler_config,
-            services=self.services,
+            shared=self.shared,
             clock=self.clock,
             on_replies_queued=self.sender.wake,
             on_reload=self.reload_reference_data,
@@ -140,7 +134,7 @@ class BotApp:
         # Commits messages to the inbox while the parser loads; its worker never starts, the
         # real dispatcher picks those messages up from the inbox once the parser is ready.
         self._intake: MessageDispatcher | None = MessageDispatcher(
-            self.sessions, config=self.handler_config, services=self.services, clock=self.clock
+            self.sessions, config=self.handler_config, shared=self.shared, clock=self.clock
         )
         self._intake_lock = asyncio.Lock()
         self._handling = False
@@ -197,9 +191,6 @@ class BotApp:
             deadline_policy=self.handler_config.deadline_policy,
             timezone=self.timezone,
         )
-        if self._database_file is not None and self.checkpointer is None:
-            self.checkpointer = WalCheckpointer(self._database_file)
-            self.checkpointer.start()
         await self.reload_merchants()
         await self.reload_calendar()
         self._report_loading_failure = not wait_until_ready
@@ -297,9 +288,6 @@ class BotApp:
             log.info("tiaojie stopped")
         self._started = False
         self._handling = False
-        if self.checkpointer is not None:
-            await self.checkpointer.stop()
-            self.checkpointer = None
         await self.engine.dispose()
 
     async def reload_merchants(self) -> None:
@@ -317,7 +305,7 @@ class BotApp:
     async def reload_calendar(self) -> None:
         async with self.sessions() as session:
             holidays, working_days = await load_overrides(session)
-        self.services.calendar = WorkingCalendar(holidays, working_days)
+        self.shared.calendar = WorkingCalendar(holidays, working_days)
 
     async def sweep_deadlines(self) -> SweepResult:
         return await self.timed_work.sweep()
@@ -381,7 +369,7 @@ class BotApp:
             self.sessions,
             clock=self.clock,
             timezone=self.timezone,
-            calendar=lambda: self.services.calendar,
+            calendar=lambda: self.shared.calendar,
             policy=self.handler_config.deadline_policy,
         )
         routers = [
@@ -416,9 +404,9 @@ def _has_room(data_dir: Path) -> bool:
 
 def freeze_loaded_objects() -> None:
     """Leave what start-up loaded (above all the parser's dictionary, over 100,000 objects)
-    out of the garbage collector's passes. A full pass walked them all every time: a pause of
-    about 110 ms of the event loop, four times in 20 s at 200 messages a second, and the
-    longest waits of the load benchmark. They are still freed when nothing refers to them;
+    out of the garbage collector's passes. A full pass walked them all every time, a pause of
+    the event loop and the longest waits of the load benchmark (docs/BENCHMARKS.md). They
+    are still freed when nothing refers to them;
     only a cycle among them would now be kept, and start-up leaves none behind (collected
     first)."""
     gc.collect()

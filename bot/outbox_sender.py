@@ -59,6 +59,8 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        # claimed rows a failed round could not give back: given back first thing next round
+        self._held: set[int] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -104,6 +106,8 @@ class OutboxSender:
 
     async def _deliver_due(self) -> int:
         now = self._clock.now()
+        if self._held:
+            await self._give_back(set(self._held))
         queues: dict[str, deque[OutboxMessage]] = {}
         async with self._sessions.begin() as session:  # read and take the first wave at once
             account_id = None if self._only_sender() else self._account_id
@@ -117,7 +121,11 @@ class OutboxSender:
                     del queues[room_id]  # nothing due, or another sender keeps the room's order
             if not queues:
                 return delivered
-            sent = await self._send(claimed)
+            try:
+                sent = await self._send(claimed)
+            except Exception:  # a send whose outcome was not recorded holds its room no longer
+                await self._give_back({row.id for s in claimed.values() for b in s for row in b})
+                raise
             for room_id, sends in claimed.items():
                 taken = sum(len(batch) for batch in sends)
                 if sent.get(room_id, 0) < taken:
@@ -183,6 +191,20 @@ class OutboxSender:
         if partly:
             await outbox.release(session, partly, now)
         return claimed
+
+    async def _give_back(self, outbox_ids: set[int]) -> None:
+        """Release claimed rows now (those sent meanwhile stay sent); if the database
+        refuses that too, try again at the start of the next round."""
+        try:
+            async with self._sessions.begin() as session:
+                await outbox.release(session, outbox_ids, self._clock.now())
+        except Exception as error:
+            log.warning(
+                "outbox: could not give back %s claimed replies: %s", len(outbox_ids), error
+            )
+            self._held |= outbox_ids
+        else:
+            self._held -= outbox_ids
 
     async def _send(self, claimed: dict[str, list[list[OutboxMessage]]]) -> dict[str, int]:
         """Send every room's claimed messages (rooms side by side, each room's in its order,

@@ -18,8 +18,6 @@ from storage import outbox
 from storage.inbox import ClaimedMessage
 from storage.models import Case, Member
 
-from .batch import BatchMemory
-from .open_cases import OpenCasesMemory
 from .rate_limit import SenderRateLimiter
 
 DIRECT_ROOM_PREFIX = "dm:"  # a private chat with the bot (see bot.wechaty_gateway)
@@ -39,27 +37,26 @@ class HandlerConfig:
 
 
 @dataclass
-class Services:
-    """Long-lived, in-memory helpers shared by all handlers of one process."""
+class SharedState:
+    """What every handler of one process shares: the reference data loaded from the
+    database (the parser with its merchants, the working calendar), the senders' message
+    rates and the rooms this process has recorded."""
 
     parser: ComplaintParser
     calendar: WorkingCalendar
     rate_limiter: SenderRateLimiter = field(default_factory=lambda: SenderRateLimiter(0))
     # rooms whose row (and serving account) this process committed, and when
     known_rooms: dict[str, datetime] = field(default_factory=dict)
-    # rooms' recent open cases, kept between batches for duplicate detection
-    open_cases: OpenCasesMemory = field(default_factory=OpenCasesMemory)
 
 
 @dataclass
 class HandlerContext:
     session: AsyncSession
     config: HandlerConfig
-    services: Services
+    shared: SharedState
     now: datetime
     message: ClaimedMessage
     sender: Member
-    batch: BatchMemory = field(default_factory=BatchMemory)
     reload: set[str] = field(default_factory=set)  # reference data changed: reload after commit
 
     @property
@@ -68,11 +65,11 @@ class HandlerContext:
 
     @property
     def parser(self) -> ComplaintParser:
-        return self.services.parser
+        return self.shared.parser
 
     @property
     def calendar(self) -> WorkingCalendar:
-        return self.services.calendar
+        return self.shared.calendar
 
     @property
     def local_now(self) -> datetime:

@@ -10,26 +10,20 @@ the reporter in the group is the consumer's channel.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from rapidfuzz import fuzz, process
-from sqlalchemy import select
-
 from mediation import templates
 from mediation.case_numbers import case_period
-from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind
+from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind, ready_for_mediation
+from mediation.duplicates import find_repeated
 from mediation.parsing import ParsedMessage
 from mediation.privacy import mask_mobile
 from storage import cases
 from storage.models import Case
 
-from .batch import ComplaintFacts
 from .case_actions import accept_and_notify, merchant_member_ids
 from .context import HandlerContext
-from .open_cases import MAX_COMPARED_CASES
 
-REQUIRED_FOR_MEDIATION = ("merchant", "facts", "demand")
-NEAR_IDENTICAL_RATIO = 90
+MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compared with
+OPEN_STATUS_VALUES = sorted(status.value for status in OPEN_STATUSES)
 
 
 async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
@@ -79,8 +73,7 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         updated_at=ctx.now,
         source_message_id=message.message_id,
     )
-    ctx.session.add(case)  # flushed with the batch's others (see storage/collected.py)
-    ctx.batch.case_opened(case, message.room_id, awaits_details=bool(case.missing))
+    ctx.session.add(case)
     cases.record_event(
         ctx.session,
         case,
@@ -99,9 +92,7 @@ async def reply_and_move_on(ctx: HandlerContext, case: Case, text: str) -> None:
     Once merchant, facts and demand are known the case is accepted and the bound merchant
     @-mentioned; with no merchant bound yet, one line in the same reply asks staff to bind.
     """
-    ready = case.status == CaseStatus.PENDING and not any(
-        item in case.missing for item in REQUIRED_FOR_MEDIATION
-    )
+    ready = case.status == CaseStatus.PENDING and ready_for_mediation(case.missing)
     merchant_ids = await merchant_member_ids(ctx.session, case.merchant_id) if ready else []
     if ready and not merchant_ids:
         note = templates.merchant_not_in_group(case.number, case.merchant_name)
@@ -114,21 +105,10 @@ async def reply_and_move_on(ctx: HandlerContext, case: Case, text: str) -> None:
 
 async def incomplete_case_of_sender(ctx: HandlerContext) -> Case | None:
     """The sender's most recent case in this room that still waits for details."""
-    if not ctx.batch.may_await_details(ctx.message.room_id, ctx.message.sender_id):
-        return None  # the batch read that the sender has none
     since = ctx.now - ctx.config.duplicate_window
-    rows = await ctx.session.scalars(
-        select(Case)
-        .where(
-            Case.room_id == ctx.message.room_id,
-            Case.reporter_id == ctx.message.sender_id,
-            Case.status == CaseStatus.PENDING,
-            Case.received_at >= since,
-        )
-        .order_by(Case.id.desc())
-        .limit(5)
+    return await cases.awaiting_details(
+        ctx.session, ctx.message.room_id, ctx.message.sender_id, since
     )
-    return next((case for case in rows if case.missing), None)
 
 
 async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessage) -> bool:
@@ -171,93 +151,10 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
 
 
 async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | None:
-    """An open case in this room, recent enough, about the same complaint.
-
-    A busy room has many open cases: only the compared columns are read for each (by the
-    batch, for all its complaints at once, or here), and the whole case only for the one
-    that matches.
-    """
-    room_id = ctx.message.room_id
-    since: datetime = ctx.now - ctx.config.duplicate_window
-    candidates = ctx.batch.open_cases_in(room_id)
-    if candidates is None:  # not read for the batch, or forgotten since
-        candidates = (await ctx.services.open_cases.read(ctx.session, [room_id], since))[room_id]
-        ctx.batch.open_cases_read(room_id, candidates)
-    candidates = candidates[:MAX_COMPARED_CASES]
-    # only a near-identical text or the same merchant can make a repeat: find those first
-    near = near_identical(parsed.masked_text, [case.masked_text for case in candidates])
-    merchant = (parsed.merchant_id, parsed.merchant)
-    alike = near.union(
-        ()
-        if merchant == (None, None)
-        else (index for index, case in enumerate(candidates) if same_merchant(case, parsed))
+    """An open case in this room, recent enough, that the complaint repeats."""
+    since = ctx.now - ctx.config.duplicate_window
+    candidates = await cases.recent_open_cases(
+        ctx.session, ctx.message.room_id, OPEN_STATUS_VALUES, since, MAX_COMPARED_CASES
     )
-    for index in sorted(alike):  # newest first
-        candidate = candidates[index]
-        if candidate.received_at < since:
-            continue  # read for the batch's earliest window
-        if is_same_complaint(candidate, parsed, ctx.message.sender_id, texts_alike=index in near):
-            case = (
-                candidate  # opened in this batch, maybe not flushed yet
-                if isinstance(candidate, Case)
-                else await _case_by_id(ctx, candidate.id)
-            )
-            if case is not None and case.status in OPEN_STATUSES:
-                return case
-    return None
-
-
-async def _case_by_id(ctx: HandlerContext, case_id: int) -> Case | None:
-    """The whole case, without flushing the batch's pending changes first: a case changed
-    in this transaction is in the session already, and any other is read as stored. (A
-    flush here would write the batch's cases and events a few at a time instead of all
-    together when the batch's collected writes are made.)"""
-    with ctx.session.no_autoflush:
-        return await ctx.session.get(Case, case_id)
-
-
-def near_identical(text: str, others: list[str]) -> set[int]:
-    """The positions in `others` of the texts near-identical to `text`, compared in one
-    call (a busy room's 200 open cases, one by one, cost more than the comparing)."""
-    matches = process.extract(
-        text, others, scorer=fuzz.ratio, score_cutoff=NEAR_IDENTICAL_RATIO, limit=None
-    )
-    return {index for _choice, _score, index in matches}
-
-
-def same_merchant(case: ComplaintFacts, parsed: ParsedMessage) -> bool:
-    return (parsed.merchant_id is not None and case.merchant_id == parsed.merchant_id) or (
-        parsed.merchant is not None and case.merchant_name == parsed.merchant
-    )
-
-
-def is_same_complaint(
-    case: ComplaintFacts,
-    parsed: ParsedMessage,
-    reporter_id: str,
-    *,
-    texts_alike: bool,
-) -> bool:
-    """The same consumer's complaint again: near-identical text, or the same merchant with
-    the same consumer phone, or the same merchant, reporter and amount. Different phone
-    numbers or different amounts mean different complaints, however alike the words.
-
-    A grid worker reports for many consumers, so "same merchant, same reporter" alone is
-    not a duplicate: two neighbours can both have been overcharged by one restaurant.
-    `texts_alike`: whether the texts are near-identical (see `near_identical`).
-    """
-    if case.contacts and parsed.raw_contacts and not set(case.contacts) & set(parsed.raw_contacts):
-        return False  # different consumers
-    if case.amount is not None and parsed.amount is not None and case.amount != parsed.amount:
-        return False
-    if texts_alike:
-        return True
-    if not same_merchant(case, parsed):
-        return False
-    if set(case.contacts) & set(parsed.raw_contacts):
-        return True
-    return (
-        case.reporter_id == reporter_id
-        and parsed.amount is not None
-        and case.amount == parsed.amount
-    )
+    repeated = find_repeated(parsed, ctx.message.sender_id, candidates)
+    return None if repeated is None else await ctx.session.get(Case, repeated.id)

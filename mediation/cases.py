@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 
@@ -91,3 +92,12 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ACCEPTANCE_OVERDUE: "受理超期上报",
     EventKind.PERSONAL_DATA_ERASED: "删除个人信息",
 }
+
+# What a complaint must name before mediation can start (a missing contact does not hold it
+# up: the reporter in the group is the consumer's channel).
+REQUIRED_FOR_MEDIATION = ("merchant", "facts", "demand")
+
+
+def ready_for_mediation(missing: Collection[str]) -> bool:
+    """Whether a case missing these items can go to the merchant."""
+    return not any(item in missing for item in REQUIRED_FOR_MEDIATION)

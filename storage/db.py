@@ -15,51 +15,33 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.sqlite_inline import connector
-from storage.wal_checkpoint import apply_backstop_autocheckpoint
-
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def create_engine(
-    database_url: str,
-    *,
-    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
-    checkpoints_elsewhere: bool = False,
-    **kwargs: Any,
+    database_url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
 ) -> AsyncEngine:
-    """`checkpoints_elsewhere`: a `WalCheckpointer` checkpoints this SQLite file, so the
-    engine's commits do so only past its backstop (see storage/wal_checkpoint.py)."""
     url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        database_file = sqlite_file(database_url)
-        if database_file is not None:
-            database_file.parent.mkdir(parents=True, exist_ok=True)
-        # One connection per process: SQLite takes one writer at a time anyway, and waiting
-        # in the pool's queue is first come, first served, where SQLite's own busy handler
-        # lets an unlucky writer starve until "database is locked". Readers queue too; the
-        # bot's reads are short. Other processes (the CLI, a backup) still meet the busy
-        # timeout.
-        kwargs.setdefault("pool_size", 1)
-        kwargs.setdefault("max_overflow", 0)
-        kwargs.setdefault("pool_timeout", 120)
-        if database_file is not None and not url.query:
-            # statements on the event loop, waits for locks as asyncio sleeps
-            kwargs.setdefault("async_creator", connector(str(database_file), busy_timeout_ms))
-            sqlite_busy_timeout_ms = 0
-        else:
-            kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
-            sqlite_busy_timeout_ms = busy_timeout_ms
-        engine = create_async_engine(url, **kwargs)
-        event.listen(
-            engine.sync_engine,
-            "connect",
-            lambda connection, _record: _sqlite_pragmas(
-                connection, sqlite_busy_timeout_ms, checkpoints_elsewhere=checkpoints_elsewhere
-            ),
-        )
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    database_file = sqlite_file(database_url)
+    if database_file is not None:
+        database_file.parent.mkdir(parents=True, exist_ok=True)
+    # One connection per process: SQLite takes one writer at a time anyway, and waiting in
+    # the pool's queue is first come, first served, where SQLite's own busy handler lets an
+    # unlucky writer starve until "database is locked". Readers queue too; the bot's reads
+    # are short. Other processes (the CLI, a backup) meet the busy timeout.
+    kwargs.setdefault("pool_size", 1)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", 120)
+    kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
+    engine = create_async_engine(url, **kwargs)
+    event.listen(
+        engine.sync_engine,
+        "connect",
+        lambda connection, _record: _sqlite_pragmas(connection, busy_timeout_ms),
+    )
+    return engine
 
 
 def is_transient(error: BaseException) -> bool:
@@ -67,10 +49,6 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
-
-
-def not_transient(error: BaseException) -> bool:
-    return not is_transient(error)
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -81,16 +59,14 @@ def sqlite_file(database_url: str) -> Path | None:
     return Path(url.database)
 
 
-def _sqlite_pragmas(
-    dbapi_connection: Any, busy_timeout_ms: int, *, checkpoints_elsewhere: bool
-) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
+    """WAL (readers never wait for the writer), SQLite's own busy timeout and automatic
+    checkpoints, foreign keys on."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    if checkpoints_elsewhere:
-        apply_backstop_autocheckpoint(cursor)
     cursor.close()
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from .driver_sql import DriverStatement
 from .models import InboxMessage
-from .upsert import insert_ignore_statement
+from .upsert import insert_ignore
 
 RECEIVED = "received"
 HANDLED = "handled"
@@ -43,52 +41,24 @@ class Arrival:
     account_id: str | None = None
 
 
-# stores every incoming message: one statement per message on SQLite is cheaper than
-# SQLAlchemy's one for several (see storage/driver_sql.py)
-_ACCEPT = DriverStatement(
-    lambda dialect: insert_ignore_statement(dialect, InboxMessage, ("id", "message_id"))
-)
-
-
-async def accept_many(
-    on: AsyncSession | AsyncConnection, arrivals: Sequence[Arrival], *, max_chars: int
-) -> list[int | None]:
-    """Store messages in one statement; for each, its inbox id, or None when its message id
-    was seen before (an earlier delivery, or an earlier arrival in the same list)."""
-    if not arrivals:
-        return []
-    rows = []
-    for arrival in arrivals:
-        stored_text, truncated = fit_text(arrival.text, max_chars)
-        rows.append(
-            {
-                "message_id": arrival.message_id,
-                "room_id": arrival.room_id,
-                "sender_id": arrival.sender_id,
-                "sender_name": arrival.sender_name[:200],
-                "text": stored_text,
-                "truncated": truncated,
-                "mention_ids": arrival.mention_ids,
-                "is_direct": arrival.is_direct,
-                "sent_at": arrival.sent_at,
-                "received_at": arrival.received_at,
-                "account_id": arrival.account_id,
-                "state": RECEIVED,
-                "attempts": 0,
-            }
-        )
-    inserted = await _ACCEPT.rows_each(on, rows)
-    new_ids = {message_id: inbox_id for inbox_id, message_id in inserted}
-    results: list[int | None] = []
-    for arrival in arrivals:
-        results.append(new_ids.pop(arrival.message_id, None))  # a repeat gets None
-    return results
+async def accept(session: AsyncSession, arrival: Arrival, *, max_chars: int) -> int | None:
+    """Store the message; its inbox id, or None when its message id was seen before."""
+    stored_text, truncated = fit_text(arrival.text, max_chars)
+    row = {
+        **asdict(arrival),
+        "sender_name": arrival.sender_name[:200],
+        "text": stored_text,
+        "truncated": truncated,
+        "state": RECEIVED,
+        "attempts": 0,
+    }
+    return await insert_ignore(session, InboxMessage, row, returning=InboxMessage.id)
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimedMessage:
-    """A stored message taken for handling, as it was accepted (the columns handling reads;
-    plain values: loading ORM objects for rows nobody changes cost more than the claim)."""
+    """A stored message taken for handling, as it was accepted (plain values: handling
+    only reads it)."""
 
     id: int
     message_id: str
@@ -112,67 +82,44 @@ async def unhandled_ids(session: AsyncSession) -> list[int]:
     return list(rows)
 
 
-# Built once: building a statement cost more than running it (the ids go in as parameters).
-_WAITING = (
-    InboxMessage.id.in_(bindparam("claim_ids", expanding=True)),
-    InboxMessage.state == RECEIVED,
-)
 _INBOX = InboxMessage.__table__
 _CLAIMED_COLUMNS = [_INBOX.c[name] for name in ClaimedMessage.__dataclass_fields__]
-_LOCK_WAITING = select(*_CLAIMED_COLUMNS).where(*_WAITING).with_for_update(skip_locked=True)
-_TAKE_WAITING = update(_INBOX).where(*_WAITING).values(state=RECEIVED).returning(*_CLAIMED_COLUMNS)
-_MARK_HANDLED = (
-    update(_INBOX)
-    .where(_INBOX.c.id == bindparam("handled_id"))
-    .values(
-        state=HANDLED,
-        route=bindparam("handled_route"),
-        attempts=_INBOX.c.attempts + 1,
-        handled_at=bindparam("handled_at_time", type_=_INBOX.c.handled_at.type),
-    )
-)
 
 
 async def claim(session: AsyncSession, inbox_id: int) -> ClaimedMessage | None:
-    """The message, held for this transaction, if it still waits to be handled."""
-    taken = await claim_many(session, [inbox_id])
-    return taken[0] if taken else None
-
-
-async def claim_many(session: AsyncSession, inbox_ids: Collection[int]) -> list[ClaimedMessage]:
-    """The messages among `inbox_ids` that still wait, held for this transaction, in order.
-    They come back as read-only snapshots: handling reads them, and `record_handled`
-    writes the outcome of a whole batch in one statement.
+    """The message, held for this transaction, if it still waits to be handled.
 
     Several processes may queue the same message (each queues every `received` row on
-    start-up), so checking the state and taking the rows must be one step. PostgreSQL: the
-    rows are locked FOR UPDATE SKIP LOCKED, and a message another process is handling right
-    now is skipped, not waited for. SQLite: a write to the rows opens the transaction and
+    start-up), so checking the state and taking the row must be one step. PostgreSQL: the
+    row is locked FOR UPDATE SKIP LOCKED, and a message another process is handling right
+    now is skipped, not waited for. SQLite: a write to the row opens the transaction and
     takes the database's one write lock first, so a second process waits for it and then
-    finds the messages handled.
+    finds the message handled.
     """
-    ids = {"claim_ids": list(inbox_ids)}
+    waiting = (_INBOX.c.id == inbox_id, _INBOX.c.state == RECEIVED)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        rows = await session.execute(_LOCK_WAITING, ids)
+        statement = select(*_CLAIMED_COLUMNS).where(*waiting).with_for_update(skip_locked=True)
     else:
-        rows = await session.execute(_TAKE_WAITING, ids)
-    taken = [ClaimedMessage(*row) for row in rows]
-    return sorted(taken, key=lambda message: message.id)
+        statement = (
+            update(_INBOX).where(*waiting).values(state=RECEIVED).returning(*_CLAIMED_COLUMNS)
+        )
+    row = (await session.execute(statement)).first()
+    return None if row is None else ClaimedMessage(*row)
 
 
-async def record_handled(
-    session: AsyncSession, handled: Sequence[tuple[ClaimedMessage, str]], now: datetime
-) -> None:
-    """Mark claimed messages handled, each with its route, in one statement."""
-    if not handled:
-        return
+async def record_handled(session: AsyncSession, inbox_id: int, route: str, now: datetime) -> None:
     await session.execute(
-        _MARK_HANDLED,
-        [
-            {"handled_id": message.id, "handled_route": route, "handled_at_time": now}
-            for message, route in handled
-        ],
+        update(InboxMessage)
+        .where(InboxMessage.id == inbox_id)
+        .values(state=HANDLED, route=route, attempts=InboxMessage.attempts + 1, handled_at=now)
     )
+
+
+async def attempts_of(session: AsyncSession, inbox_id: int) -> int:
+    attempts = await session.scalar(
+        select(InboxMessage.attempts).where(InboxMessage.id == inbox_id)
+    )
+    return attempts or 0
 
 
 async def record_failure(

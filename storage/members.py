@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.roles import Role
 
 from .models import Member, Room
-from .upsert import insert_ignore, insert_ignore_many
+from .upsert import insert_ignore
 
 
 async def ensure_room(
@@ -31,37 +31,6 @@ async def ensure_room(
             .where(or_(Room.account_id.is_(None), Room.account_id != account_id))
             .values(account_id=account_id)
         )
-
-
-_MEMBERS = select(Member).where(Member.id.in_(bindparam("member_ids", expanding=True)))
-
-
-async def load_members(
-    session: AsyncSession, members: Collection[tuple[str, str]], now: datetime
-) -> list[Member]:
-    """The senders of a batch of messages, read at once and created where met for the first
-    time; `members` holds (member id, display name) pairs. While the caller keeps the list,
-    `ensure_member` finds them in the session without reading a row (the session itself
-    holds loaded rows only while someone refers to them)."""
-    names = dict(members)
-    if not names:
-        return []
-    loaded = list(await session.scalars(_MEMBERS, {"member_ids": list(names)}))
-    missing = names.keys() - {member.id for member in loaded}
-    if missing:
-        first_seen = [
-            {
-                "id": member_id,
-                "display_name": names[member_id][:200],
-                "role": Role.UNKNOWN,
-                "merchant_id": None,
-                "first_seen_at": now,
-            }
-            for member_id in sorted(missing)
-        ]
-        await insert_ignore_many(session, Member, first_seen)
-        loaded += await session.scalars(_MEMBERS, {"member_ids": sorted(missing)})
-    return loaded
 
 
 async def ensure_member(

@@ -24,7 +24,6 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     mapped_column,
-    orm_insert_sentinel,
     relationship,
 )
 
@@ -146,9 +145,7 @@ class Case(Base):
         Index("ix_cases_reporter_room", "reporter_id", "room_id", "status", "received_at"),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # unique and set before the insert: it matches the ids SQLite returns for several
-    # cases inserted in one statement to the cases (without it, one statement each)
-    number: Mapped[str] = mapped_column(String(32), unique=True, insert_sentinel=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"), index=True)
     reporter_id: Mapped[str] = mapped_column(String(128))  # indexed by ix_cases_reporter_room
     reporter_name: Mapped[str] = mapped_column(String(200), default="")
@@ -216,10 +213,8 @@ class CaseEvent(Base):
     at: Mapped[datetime]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(64))
-    # Written only when several events are inserted in one statement: each row's place in
-    # it, so the ids SQLite returns can be matched to the events (it gives no order).
-    # Without it the ORM inserts events one statement each (see migration 0011).
-    insert_position: Mapped[int | None] = orm_insert_sentinel()
+    # unused since events are inserted one message at a time (migration 0011 added it)
+    insert_position: Mapped[int | None] = mapped_column(Integer)
 
 
 class CalendarOverride(Base):

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .collected import collecting
 from .models import Case, OutboxMessage, Room
 from .upsert import insert_ignore
 
@@ -40,9 +39,7 @@ async def enqueue(
 ) -> int | None:
     """Queue a reply; it commits with the caller's transaction. With a `dedupe_key` the
     same reply is never queued twice: the new row's id is returned, None if it was queued
-    before. In a transaction that collects its writes (storage/collected.py) a reply
-    without a key is collected and written with the others before the commit, and None is
-    returned. The case may be one not flushed yet: its id is filled in when written."""
+    before. The case may be one not flushed yet: it is flushed first, for its id."""
     row: dict[str, object] = {
         "room_id": room_id,
         "text": text,
@@ -56,10 +53,6 @@ async def enqueue(
         "case_id": None,
         "dedupe_key": dedupe_key,
     }
-    collected = collecting(session)
-    if collected is not None and dedupe_key is None:
-        collected.replies.append((row, case))
-        return None
     if case is not None:
         if case.id is None:
             await session.flush()

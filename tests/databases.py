@@ -48,9 +48,6 @@ BOTH_DATABASES = frozenset(
         "test_flood_control",
         "test_outbox_delivery",
         "test_erasure",
-        "test_open_cases_memory",
-        "test_dispatcher_batches",
-        "test_group_commit",
     }
 )
 # Tests in those modules that look inside the SQLite file itself.

@@ -46,7 +46,7 @@ async def http_with_merchants(seeded: BotApp) -> AsyncIterator[httpx.AsyncClient
         seeded.sessions,
         clock=seeded.clock,
         timezone=seeded.timezone,
-        calendar=lambda: seeded.services.calendar,
+        calendar=lambda: seeded.shared.calendar,
         policy=seeded.handler_config.deadline_policy,
     )
 

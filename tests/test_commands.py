@@ -82,12 +82,12 @@ async def test_merchant_cannot_see_another_merchants_case(group: Group) -> None:
 
 async def test_staff_enter_a_make_up_working_day_and_deadlines_use_it(group: Group) -> None:
     saturday = date(2027, 2, 6)
-    assert not group.bot.services.calendar.is_working_day(saturday)
+    assert not group.bot.shared.calendar.is_working_day(saturday)
 
     await group.say(STAFF, "/calendar 2027-02-06 上班 春节调休")
     (reply,) = await group.bot_replies()
     assert "2027-02-06" in reply and "工作日" in reply
-    assert group.bot.services.calendar.is_working_day(saturday)
+    assert group.bot.shared.calendar.is_working_day(saturday)
 
     await group.say(STAFF, "/日历 2027")
     (listing,) = await group.bot_replies()

@@ -279,7 +279,7 @@ async def test_sweep_interrupted_half_way_and_restarted_sends_each_action_once(
             bot.sessions,
             now=clock.now(),
             config=bot.handler_config,
-            calendar=bot.services.calendar,
+            calendar=bot.shared.calendar,
             after_action=crash_after_first,
         )
 

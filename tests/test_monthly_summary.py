@@ -116,7 +116,7 @@ async def test_merchant_names_appear_when_the_setting_is_on(june: BotApp) -> Non
         june.sessions,
         now=june.clock.now(),
         config=config,
-        calendar=june.services.calendar,
+        calendar=june.shared.calendar,
         charts_dir=june.settings.data_dir / "media",
     )
     assert posted == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -10,15 +11,16 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import BotApp
 from bot.sandbox.gateway import SandboxFaults
 from bot.settings import Settings
 from mediation.clock import ManualClock
+from storage import outbox
 from storage.models import OutboxMessage
 
 from .conversation import GRID_WORKER, STAFF, Group
-from .test_dispatcher_batches import count_commits
 
 
 @pytest.fixture
@@ -106,6 +108,17 @@ async def test_a_room_whose_send_is_refused_waits_while_the_other_rooms_get_thei
     assert states == ["sent", "sent"]
 
 
+def count_commits(bot: BotApp) -> Callable[[], int]:
+    commits = 0
+
+    def counted(_connection: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    event.listen(bot.engine.sync_engine, "commit", counted)
+    return lambda: commits
+
+
 def count_statements(bot: BotApp, beginning: str) -> Callable[[], int]:
     """How many statements beginning so (in capitals) the bot has run since."""
     count = 0
@@ -166,3 +179,25 @@ async def test_replies_behind_a_refused_one_are_given_back_untried_and_follow_it
     replies = await group.bot_replies()
     numbers = [r.split("编号 ")[1][:14] for r in replies if "编号" in r]
     assert numbers == ["CY-202606-0001", "CY-202606-0002", "CY-202606-0003"]
+
+
+async def test_a_send_whose_failure_cannot_be_recorded_gives_its_claim_back_at_once(
+    group: Group, bot: BotApp, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk: the platform refuses the send and the failure cannot be written either.
+    The reply must not stay claimed for its whole lease, holding its room back."""
+    faults = await three_replies_due(group, bot, clock)
+    faults.refuse_next = 1
+
+    async def disk_full(*_args: Any, **_kwargs: Any) -> bool:
+        raise OperationalError("UPDATE outbox", {}, sqlite3.OperationalError("disk is full"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox, "mark_attempt_failed", disk_full)
+        with pytest.raises(OperationalError):
+            await bot.sender.deliver_due()
+    async with bot.sessions() as session:
+        assert set(await session.scalars(select(OutboxMessage.state))) == {"pending"}
+
+    assert await bot.sender.deliver_due() == 3  # the disk has room again: no lease to wait out
+    assert len(await group.bot_replies()) == 3

@@ -53,7 +53,7 @@ async def report_both_ways(
     bot: BotApp, month: Month, *, now: datetime | None = None
 ) -> tuple[MonthlyReport, MonthlyReport]:
     """(the report from the stored facts, the report from every case judged one by one)."""
-    calendar, policy = bot.services.calendar, bot.handler_config.deadline_policy
+    calendar, policy = bot.shared.calendar, bot.handler_config.deadline_policy
     async with bot.sessions() as session:
         stored = await reports.monthly_report(
             session, month, SHANGHAI, calendar, policy=policy, now=now
@@ -209,7 +209,7 @@ async def test_seeded_month_reports_the_same_from_stored_facts_as_from_the_calen
 ) -> None:
     await seed_month(bot.sessions)  # written straight into the tables: facts unknown
     june = Month(2026, 6)
-    calendar, policy = bot.services.calendar, bot.handler_config.deadline_policy
+    calendar, policy = bot.shared.calendar, bot.handler_config.deadline_policy
 
     async def june_reports() -> list[MonthlyReport]:
         async with bot.sessions() as session:

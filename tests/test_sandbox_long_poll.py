@@ -1,9 +1,10 @@
 """Following a sandbox room with long polls: `GET …/messages?after=N&wait=S`.
 
 A request that finds nothing new waits for the room's next line instead of coming back on a
-timer. The tests drive the real app over ASGI and count event-loop turns, never seconds: a
-waiter that is woken answers within a few turns, one that is not woken would need a whole
-second of wall time (the gateway's recheck) to answer by itself.
+timer. The tests drive the real app over ASGI and let the event loop turn for at most half a
+second: a waiter that is woken answers within that (SQLite's statements run on aiosqlite's
+thread), one that is not woken would need a whole second (the gateway's recheck) to answer
+by itself.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from mediation.clock import ManualClock
 from .conversation import GRID_WORKER, Group
 
 COMPLAINT = "【投诉】湖西路张记饺子馆多收消费者58元，要求退款，电话13812345678"
-LOOP_TURNS = 2000  # far more than a woken request needs
+LOOP_SECONDS = 0.5  # far more than a woken request needs, half the gateway's recheck
 
 
 def url(room_id: str) -> str:
@@ -36,8 +37,10 @@ def sandbox_of(bot: BotApp) -> SandboxGateway:
 
 
 async def turns_until(condition: Callable[[], bool]) -> None:
-    """Let the event loop run until `condition` holds, for at most LOOP_TURNS turns."""
-    for _ in range(LOOP_TURNS):
+    """Let the event loop run until `condition` holds, for at most LOOP_SECONDS."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LOOP_SECONDS
+    while loop.time() < deadline:
         if condition():
             return
         await asyncio.sleep(0)  # one turn of the loop, not a pause

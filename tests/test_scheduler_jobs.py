@@ -30,7 +30,7 @@ def work_for(bot: BotApp, **overrides: object) -> TimedWork:
         bot.sessions,
         bot.clock,
         bot.handler_config,
-        calendar=lambda: bot.services.calendar,
+        calendar=lambda: bot.shared.calendar,
         settings=JobSettings(**values),  # type: ignore[arg-type]
     )
 

@@ -226,7 +226,7 @@ async def test_the_workbook_reads_overdue_and_working_days_from_the_stored_facts
 ) -> None:
     async with june.sessions.begin() as session:
         calculator = CalendarFactsCalculator(
-            june.services.calendar, june.handler_config.deadline_policy, june.timezone
+            june.shared.calendar, june.handler_config.deadline_policy, june.timezone
         )
         await reports.refresh_calendar_facts(session, calculator, where=Case.id.is_not(None))
     async with june.sessions() as session:

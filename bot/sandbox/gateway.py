@@ -20,13 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mediation.clock import Clock
-from storage.db import not_transient
-from storage.driver_sql import DriverStatement
-from storage.group_commit import GroupCommit
 from storage.models import SandboxMessage
 from storage.upsert import insert_ignore_statement
 
@@ -44,26 +41,6 @@ LONGEST_WAIT_SECONDS = 30.0
 RECHECK_SECONDS = 1.0
 
 _LINES = SandboxMessage.__table__
-# The page and the load benchmark ask often, and every reply is a line: these run straight
-# on the driver (storage/driver_sql.py).
-_LINES_AFTER = DriverStatement(
-    lambda _dialect: (
-        select(
-            _LINES.c.seq,
-            _LINES.c.message_id,
-            _LINES.c.sender_id,
-            _LINES.c.sender_name,
-            _LINES.c.text,
-            _LINES.c.mention_ids,
-            _LINES.c.image_url,
-            _LINES.c.at,
-        )
-        .where(_LINES.c.room_id == bindparam("room_id"), _LINES.c.seq > bindparam("after"))
-        .order_by(_LINES.c.seq)
-        .limit(bindparam("limit"))
-    )
-)
-_SHOW_LINES = DriverStatement(lambda dialect: insert_ignore_statement(dialect, SandboxMessage))
 
 
 @dataclass
@@ -213,9 +190,6 @@ class SandboxGateway:
         self.media_dir = media_dir
         self.faults = SandboxFaults()
         self._sink: MessageSink | None = None
-        self._transcript: GroupCommit[dict[str, Any], None] = GroupCommit(
-            self._write_transcript, retry_singly=not_transient
-        )
 
     @property
     def ready(self) -> bool:
@@ -249,7 +223,6 @@ class SandboxGateway:
 
     async def stop(self) -> None:
         self.release_waiters()
-        await self._transcript.finish()
         self._sink = None
 
     async def post(
@@ -267,8 +240,8 @@ class SandboxGateway:
             raise GatewayUnavailable("sandbox not started")
         message_id = message_id or uuid.uuid4().hex
         now = self._clock.now()
-        await self._transcript.submit(
-            _transcript_row(room_id, message_id, sender_id, sender_name, text, mention_ids, now)
+        await self._write_transcript(
+            [_transcript_row(room_id, message_id, sender_id, sender_name, text, mention_ids, now)]
         )
         await self._sink(
             IncomingMessage(
@@ -301,7 +274,7 @@ class SandboxGateway:
         if any(_is_export(message) for message in taken):
             self.expire_exports()  # a new export clears the expired ones nobody asked for
         now = self._clock.now()
-        await self._transcript.submit_many([self._bot_line(message, now) for message in taken])
+        await self._write_transcript([self._bot_line(message, now) for message in taken])
         return Delivery([transcript_id(message) for message in taken], refused)
 
     def _bot_line(self, message: OutgoingMessage, at: datetime) -> dict[str, Any]:
@@ -360,16 +333,29 @@ class SandboxGateway:
                 gone.cancel()
 
     async def _lines_after(self, room_id: str, after: int, limit: int) -> list[dict[str, Any]]:
-        """Plain rows through a bare connection: the page and the benchmark ask often, and
-        a session, ORM objects or a freshly built query each cost more than the query."""
         async with self._engine.connect() as connection:
-            values = {"room_id": room_id, "after": after, "limit": limit}
-            return [_line(row) for row in await _LINES_AFTER.rows(connection, values)]
+            rows = await connection.execute(
+                select(
+                    _LINES.c.seq,
+                    _LINES.c.message_id,
+                    _LINES.c.sender_id,
+                    _LINES.c.sender_name,
+                    _LINES.c.text,
+                    _LINES.c.mention_ids,
+                    _LINES.c.image_url,
+                    _LINES.c.at,
+                )
+                .where(_LINES.c.room_id == room_id, _LINES.c.seq > after)
+                .order_by(_LINES.c.seq)
+                .limit(limit)
+            )
+            return [_line(row) for row in rows]
 
-    async def _write_transcript(self, rows: Sequence[dict[str, Any]]) -> list[None]:
-        """Lines posted or sent at the same time share a commit; a line already shown (a
-        resend after a crash) is not shown twice."""
+    async def _write_transcript(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Show lines in one commit; a line already shown (a resend after a crash) is not
+        shown twice."""
+        if not rows:
+            return
         async with self._engine.begin() as connection:
-            await _SHOW_LINES.run_many(connection, rows)
+            await connection.execute(insert_ignore_statement(connection, SandboxMessage), rows)
         self._new_lines.notify(row["room_id"] for row in rows)
-        return [None] * len(rows)
