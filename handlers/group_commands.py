@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from mediation import templates
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
-from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind
+from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind, ready_for_mediation
 from mediation.lifecycle import CaseAction
 from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
@@ -241,7 +241,7 @@ async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None
     )
     merchant_ids = await members.merchant_member_ids(ctx.session, merchant.id)
     for case in waiting:
-        if any(item in case.missing for item in ("merchant", "facts", "demand")):
+        if not ready_for_mediation(case.missing):
             continue
         case.merchant_id = merchant.id
         await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)

@@ -26,7 +26,7 @@ async def test_the_merchant_notice_is_a_summary_without_the_complaint_text(group
 
     notice = next(text for text in replies if "贵店" in text)
     assert "CY-" in notice and "58元" in notice and "退款" in notice
-    assert re.search(r"请于\d+月\d+日前", notice)
+    assert re.search(r"请于\d+月\d+日（周.）前", notice)
     for detail in PERSONAL:
         assert detail not in notice, (detail, notice)
     assert "多收消费者" not in notice  # not a quote of the complaint, even masked

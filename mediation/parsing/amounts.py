@@ -22,6 +22,7 @@ _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _ARABIC = re.compile(
     r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(多)?\s*([万千wWkK])?\s*(多)?\s*(元|块钱|块|圆|rmb|RMB)?"
 )
+_MASKED_NUMBER_HEAD = re.compile(r"[0-9A-Za-z]\*+$")
 _CURRENCY_BEFORE = re.compile(r"[¥￥]\s*$")
 _CHINESE = re.compile(rf"[{_CN_DIGITS}][{_CN_DIGITS}点]*")
 _CHINESE_UNIT = re.compile(r"(多)?(元|块钱|块|圆)")
@@ -85,8 +86,10 @@ def find_amounts(text: str) -> list[AmountMention]:
     mentions: list[AmountMention] = []
     for m in _ARABIC.finditer(text):
         start = m.start()
-        if start and text[start - 1] in "0123456789.*,":
-            continue  # the tail of a masked number or of a decimal
+        if start and text[start - 1] in "0123456789.,":
+            continue  # the tail of a decimal
+        if start and text[start - 1] == "*" and _MASKED_NUMBER_HEAD.search(text, 0, start):
+            continue  # the tail of a masked number (138****5678), not after a masked name (王**)
         whole, fraction, _, scale, _, unit = m.groups()
         currency = bool(_CURRENCY_BEFORE.search(text, max(0, start - 3), start))
         explicit = currency or bool(unit)
