@@ -337,3 +337,46 @@ def fangxin_review(merchant: str, month_label: str, complaints: int, numbers: li
         f"（{'、'.join(numbers)}），超过复核标准，请工作人员复核其承诺情况。"
         "是否撤销由工作人员决定，系统不会自动处理。"
     )
+
+
+# --- the registry import's report (issue 20)
+
+
+def registry_row_updated(row_number: int, name: str, columns: list[str]) -> str:
+    return f"第{row_number}行：{name}（{'、'.join(columns)}）"
+
+
+def registry_import_report(
+    *,
+    added: int,
+    updated: int,
+    unchanged: int,
+    rejected: list[str],
+    updated_lines: list[str],
+    dry_run: bool,
+    written: bool,
+) -> str:
+    if dry_run:
+        head = "试导入（--dry-run），未写入任何数据："
+    elif written:
+        head = "商家档案已导入：" if not rejected else "商家档案已导入（已跳过有问题的行）："
+    else:
+        head = (
+            "有行未通过检查，本次导入未写入任何数据"
+            "（可修改后重新导入，或加 --skip-bad 跳过这些行）："
+        )
+    lines = [
+        head,
+        f"新增 {added} 家，更新 {updated} 家，未变 {unchanged} 家，退回 {len(rejected)} 行",
+    ]
+    if updated_lines:
+        lines.append("更新：")
+        lines.extend(f"  {line}" for line in updated_lines)
+    if rejected:
+        lines.append("退回：")
+        lines.extend(f"  {line}" for line in rejected)
+    return "\n".join(lines)
+
+
+def registry_exported(path: str, count: int) -> str:
+    return f"已导出 {count} 家商家到 {path}。"

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import (
@@ -72,10 +73,18 @@ class Merchant(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     aliases: Mapped[list[str]] = mapped_column(default=list)
-    licence_no: Mapped[str | None] = mapped_column(String(32))
+    licence_no: Mapped[str | None] = mapped_column(String(32))  # 统一社会信用代码
     address: Mapped[str | None] = mapped_column(String(300))
     grid: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
+    # from the street survey (migration 0012; `mediation.registry.RegistryEntry`)
+    street: Mapped[str | None] = mapped_column(String(100))
+    community: Mapped[str | None] = mapped_column(String(100))
+    business_status: Mapped[str | None] = mapped_column(String(8))  # 在营 歇业 注销 吊销 迁出
+    licences: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
+    licence_valid_until: Mapped[date | None] = mapped_column(Date)
+    committed: Mapped[bool] = mapped_column(default=False, server_default=false())  # 放心消费
+    committed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class CaseCounter(Base):
@@ -180,6 +189,10 @@ class Case(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(200))
     overdue_at: Mapped[datetime | None]
     working_days_to_close: Mapped[int | None] = mapped_column(Integer)
+    # the merchant's area when the case's merchant was set (migration 0012)
+    street: Mapped[str | None] = mapped_column(String(100))
+    community: Mapped[str | None] = mapped_column(String(100))
+    grid: Mapped[str | None] = mapped_column(String(100))
 
 
 # SQLite only: the UTC month of receipt and the merchant (see `storage.reports`), created by
