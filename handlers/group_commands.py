@@ -23,6 +23,7 @@ from storage.calendar_facts import refresh_calendar_facts_around
 from storage.models import Case, Merchant
 
 from .case_actions import accept_and_notify, act
+from .case_merchant import merchant_set
 from .context import HandlerContext
 from .merchants import save_merchant
 from .permissions import may_see_case
@@ -238,7 +239,9 @@ async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None
     for case in waiting:
         if any(item in case.missing for item in ("merchant", "facts", "demand")):
             continue
-        case.merchant_id = merchant.id
+        if case.merchant_id != merchant.id:
+            case.merchant_id = merchant.id
+            await merchant_set(ctx, case)
         await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
 
 

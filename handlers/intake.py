@@ -25,6 +25,7 @@ from storage.models import Case
 
 from .batch import ComplaintFacts
 from .case_actions import accept_and_notify, merchant_member_ids
+from .case_merchant import merchant_set
 from .context import HandlerContext
 from .open_cases import MAX_COMPARED_CASES
 
@@ -90,6 +91,7 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         at=ctx.now,
         data={"confidence": parsed.confidence, "inbox_id": message.id},
     )
+    await merchant_set(ctx, case)  # the registry's area and trading-lead alert
     return case
 
 
@@ -138,6 +140,7 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
     if "merchant" in missing and parsed.merchant:
         case.merchant_name = parsed.merchant
         case.merchant_id = parsed.merchant_id
+        await merchant_set(ctx, case)
         added.append("merchant")
     if "demand" in missing and parsed.demands:
         case.demands = list(parsed.demands)

@@ -16,9 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mediation import programme_templates as say
 from mediation import templates
 from mediation.cases import CaseStatus
 from mediation.deadlines import DeadlinePolicy
+from mediation.registry import trading_concerns
 from mediation.reports import (
     MONTH_WORDS,
     Month,
@@ -29,6 +31,7 @@ from mediation.reports import (
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
 from storage import case_queries, merchants
+from storage.area_queries import received_by_area
 from storage.export_rows import export_rows
 from storage.models import Case
 from storage.report_queries import monthly_report
@@ -38,6 +41,7 @@ from .exports import ExportRow, build_workbook, save_workbook
 from .group_commands import merchant_fields
 from .merchants import save_merchant
 from .registry import STAFF, CommandCall, UsageError, on_command
+from .registry_import import entry_of
 
 DIRECT_ROOM_PREFIX = "dm:"
 LIST_LIMIT = 20
@@ -99,7 +103,12 @@ async def cmd_stats(ctx: HandlerContext, call: CommandCall) -> None:
     )
     # merchants sit in the group: each sees only its own cases (summary_show_merchants opts in)
     show_merchants = _in_private_chat(ctx) or ctx.config.summary_show_merchants
-    await ctx.reply(templates.stats_report(report, grid, show_merchants=show_merchants))
+    text = templates.stats_report(report, grid, show_merchants=show_merchants)
+    if grid is None:
+        areas = await received_by_area(ctx.session, month, ctx.config.timezone)
+        if not areas.empty:
+            text += "\n" + say.area_lines(areas.by_street, areas.by_community)
+    await ctx.reply(text)
 
 
 # merchants, grid workers and members see the cases they may see (`_visible_open_cases`)
@@ -221,11 +230,12 @@ def _in_private_chat(ctx: HandlerContext) -> bool:
 
 @on_command("merchant", aliases=("商家",), roles=STAFF, usage=templates.USAGE_MERCHANT)
 async def cmd_merchant(ctx: HandlerContext, call: CommandCall) -> None:
-    """`/merchant add|list|info`: the merchant registry."""
-    if not call.args or call.args[0].lower() not in MERCHANT_ACTIONS:
+    """`/merchant 名称 | add | list | info`: the merchant registry (a bare name is `info`)."""
+    if not call.args:
         raise UsageError
-    action = MERCHANT_ACTIONS[call.args[0].lower()]
-    args = call.args[1:]
+    action = MERCHANT_ACTIONS.get(call.args[0].lower())
+    args = call.args[1:] if action is not None else call.args
+    action = action or "info"
     if action == "add":
         await _merchant_add(ctx, args)
     elif action == "list":
@@ -257,7 +267,26 @@ async def _merchant_info(ctx: HandlerContext, args: list[str]) -> None:
         await ctx.reply(templates.unknown_merchant(args[0][:100]))
         return
     record = await merchants.record_of(ctx.session, merchant.id)
-    await ctx.reply(
+    tz = ctx.config.timezone
+    recent = [
+        say.merchant_case_line(
+            case.number, CaseStatus(case.status).label, case.received_at.astimezone(tz).date()
+        )
+        for case in await merchants.recent_cases(ctx.session, merchant.id)
+    ]
+    entry = entry_of(merchant)
+    registry = say.merchant_registry_lines(
+        street=entry.street,
+        community=entry.community,
+        status=entry.status.value if entry.status else None,
+        concerns=list(trading_concerns(entry, ctx.local_now.date())),
+        licences=list(entry.licences),
+        licence_valid_until=entry.licence_valid_until,
+        committed=entry.committed,
+        committed_on=entry.committed_on,
+        cases=recent,
+    )
+    info = (
         templates.merchant_info(
             merchant.name,
             list(merchant.aliases),
@@ -271,3 +300,4 @@ async def _merchant_info(ctx: HandlerContext, args: list[str]) -> None:
             record.money_returned,
         )
     )
+    await ctx.reply(f"{info}\n{registry}")

@@ -380,3 +380,59 @@ def registry_import_report(
 
 def registry_exported(path: str, count: int) -> str:
     return f"已导出 {count} 家商家到 {path}。"
+
+
+# --- /merchant 名称: the registry entry (issue 20)
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def merchant_registry_lines(
+    *,
+    street: str | None,
+    community: str | None,
+    status: str | None,
+    concerns: list[str],
+    licences: list[str],
+    licence_valid_until: date | None,
+    committed: bool,
+    committed_on: date | None,
+    cases: list[str],
+) -> str:
+    area = "、".join(part for part in (street, community) if part) or "未登记"
+    state = status or "未摸排"
+    if concerns:
+        state += f"（注意：{'，'.join(concerns)}）"
+    until = f"（有效期至{_day(licence_valid_until)}）" if licence_valid_until else ""
+    promise = "已承诺" + (f"（{_day(committed_on)}）" if committed_on else "")
+    lines = [
+        f"街道/社区：{area}",
+        f"经营状态：{state}",
+        f"证照：{'、'.join(licences) or '未登记'}{until}",
+        f"放心消费：{promise if committed else '未承诺'}",
+    ]
+    if cases:
+        lines.append("最近的投诉：")
+        lines.extend(cases)
+    return "\n".join(lines)
+
+
+def merchant_case_line(number: str, status_label: str, received: date) -> str:
+    return f"{number}【{status_label}】{received.month}月{received.day}日登记"
+
+
+# --- where complaints came from (/stats and the board; issue 20)
+
+
+def area_lines(by_street: list[tuple[str, int]], by_community: list[tuple[str, int]]) -> str:
+    def counted(pairs: list[tuple[str, int]]) -> str:
+        return "、".join(f"{name} {count}件" for name, count in pairs[:8])
+
+    lines = []
+    if by_street:
+        lines.append(f"按街道：{counted(by_street)}")
+    if by_community:
+        lines.append(f"按社区：{counted(by_community)}")
+    return "\n".join(lines)

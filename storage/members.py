@@ -113,3 +113,12 @@ async def display_names(session: AsyncSession, member_ids: Collection[str]) -> d
 async def room_ids(session: AsyncSession) -> list[str]:
     """Every room the bot has seen, by id."""
     return list(await session.scalars(select(Room.id).order_by(Room.id)))
+
+
+async def staff_ids(session: AsyncSession) -> list[str]:
+    """Members with the staff or admin role, by id (admins from the settings may be missing
+    until they first speak: callers add `HandlerConfig.admins`)."""
+    rows = await session.scalars(
+        select(Member.id).where(Member.role.in_([Role.STAFF, Role.ADMIN])).order_by(Member.id)
+    )
+    return list(rows)

@@ -70,12 +70,13 @@ def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRo
 
     async def stats_of(month: Month) -> dict[str, Any]:
         report = await monthly.report(month)
-        return public_stats(
+        stats = public_stats(
             report,
             show_merchants=show_merchants,
             complete=monthly.is_complete(month),
             generated_at=monthly.now(),
         )
+        return stats | await monthly.areas(month)
 
     async def page(month: Month) -> HTMLResponse:
         stats = await stats_of(month)

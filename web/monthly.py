@@ -24,6 +24,7 @@ from mediation.deadlines import DeadlinePolicy
 from mediation.privacy import mask_text
 from mediation.reports import Month, MonthlyReport, last_completed_month
 from mediation.workdays import WorkingCalendar
+from storage.area_queries import received_by_area
 from storage.report_queries import monthly_report
 
 MONTH_PATTERN = r"^\d{4}-\d{2}$"
@@ -84,6 +85,12 @@ class MonthlyData:
             return self.parse(text)
         except MonthError as error:
             raise HTTPException(status_code=error.status_code, detail=error.message) from None
+
+    async def areas(self, month: Month) -> dict[str, list[dict[str, Any]]]:
+        """Where the month's complaints came from (street, community), for the public."""
+        async with self.sessions() as session:
+            split = await received_by_area(session, month, self.timezone)
+        return {"by_street": _counts(split.by_street), "by_community": _counts(split.by_community)}
 
     async def report(self, month: Month) -> MonthlyReport:
         async with self.sessions() as session:
