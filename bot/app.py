@@ -41,6 +41,7 @@ from storage.wal_checkpoint import WalCheckpointer
 from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
+from web.disclosure import disclosure_router
 from web.monthly import MonthlyData
 
 from .dispatcher import MessageDispatcher
@@ -123,6 +124,7 @@ class BotApp:
                 summary_time=settings.summary_time,
                 contact_retention_days=settings.contact_retention_days,
                 charts_dir=settings.data_dir / "media",
+                fangxin_review_threshold=settings.fangxin_review_threshold,
             ),
             on_queued=self.sender.wake,
         )
@@ -336,6 +338,11 @@ class BotApp:
         routers = [
             admin_router(
                 monthly, build_workbook=build_workbook, on_merchants_changed=self.reload_merchants
+            ),
+            disclosure_router(  # before the board: /board/merchants is not a month
+                monthly,
+                enabled=self.settings.disclosure_enabled,
+                min_complaints=self.settings.disclosure_min_complaints,
             ),
             board_router(monthly, show_merchants=self.handler_config.summary_show_merchants),
         ]

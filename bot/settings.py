@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     summary_time: time = time(9, 0)
     summary_show_merchants: bool = False
 
+    # per-merchant 公示 (/board/merchants, /api/public/merchants) and the 放心消费 review
+    disclosure_enabled: bool = True
+    disclosure_min_complaints: int = Field(default=3, ge=1)
+    fangxin_review_threshold: int = Field(default=3, ge=0)
+
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
     sender_messages_per_minute: int = 20

@@ -5,10 +5,13 @@ per case; `/stats` splits by street and community; `/merchant 名称` shows the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.app import BotApp
 from handlers.registry_import import import_registry
+from mediation.clock import ManualClock
 from mediation.registry import read_rows
 from storage.models import Case, OutboxMessage
 
@@ -23,6 +26,8 @@ REGISTRY = [
     ["李氏美发", "", "湖西街道", "金湖社区", "金湖二网格", "歇业", "营业执照", "", "否", ""],
     ["好又多超市", "", "南湖街道", "东湖社区", "东湖一网格", "在营", "食品经营许可证",
      "2026-05-31", "否", ""],
+    ["王家面馆", "", "南湖街道", "东湖社区", "东湖二网格", "在营", "食品经营许可证",
+     "2026-06-20", "否", ""],
 ]  # fmt: skip
 
 
@@ -132,3 +137,36 @@ async def test_merchant_by_name_shows_the_registry_entry_and_its_cases(
     (zhang,) = await group.bot_replies()
     assert "证照：营业执照、食品经营许可证（有效期至2027年3月31日）" in zhang
     assert "放心消费：已承诺（2026年5月1日）" in zhang
+
+
+async def test_a_committed_merchant_over_the_threshold_is_flagged_once_per_month(
+    bot: BotApp, group: Group
+) -> None:
+    await registry(bot)
+    for phone in ("13812345671", "13812345672", "13812345673", "13812345674"):
+        await group.say(GRID_WORKER, f"【投诉】老张饺子多收消费者58元，要求退款，电话{phone}")
+    numbers = [case.number for case in await cases(bot)]
+
+    await bot.sweep_deadlines()
+    await bot.sweep_deadlines()  # a second sweep queues nothing again
+
+    flags = [text for room, text in await private_messages(bot) if "放心消费复核" in text]
+    assert flags == [
+        f"【放心消费复核】承诺单位「张记饺子馆」2026年6月被投诉 4 件（{'、'.join(numbers)}），"
+        "超过复核标准，请工作人员复核其承诺情况。是否撤销由工作人员决定，系统不会自动处理。"
+    ]  # the one staff member known (the admin)
+    assert "放心消费复核" not in "\n".join(await group.bot_replies())
+
+
+async def test_licences_ending_within_30_days_are_in_the_daily_digest(
+    bot: BotApp, group: Group, clock: ManualClock
+) -> None:
+    await registry(bot)
+
+    await bot.sweep_deadlines()
+    await bot.sweep_deadlines()
+    clock.advance(timedelta(days=1))
+    await bot.sweep_deadlines()
+
+    digests = [text for _, text in await private_messages(bot) if "许可证到期" in text]
+    assert digests == ["30天内许可证到期的商家：\n王家面馆：6月20日到期"] * 2  # one a day
