@@ -36,6 +36,7 @@ from scheduler import JobSettings, TimedWork, add_jobs, build_scheduler, catch_u
 from storage.calendar import load_overrides
 from storage.db import create_engine, create_session_factory, sqlite_file
 from storage.models import Merchant
+from storage.offices import sync_offices
 from storage.schema import ensure_schema_at_head
 from storage.wal_checkpoint import WalCheckpointer
 from web import create_app
@@ -191,6 +192,8 @@ class BotApp:
         if self._database_file is not None and self.checkpointer is None:
             self.checkpointer = WalCheckpointer(self._database_file)
             self.checkpointer.start()
+        async with self.sessions.begin() as session:
+            await sync_offices(session, self.settings.office_list())
         await self.reload_merchants()
         await self.reload_calendar()
         self._report_loading_failure = not wait_until_ready

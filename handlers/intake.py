@@ -27,6 +27,7 @@ from .batch import ComplaintFacts
 from .case_actions import accept_and_notify, merchant_member_ids
 from .case_merchant import merchant_set
 from .context import HandlerContext
+from .offices import room_office
 from .open_cases import MAX_COMPARED_CASES
 
 REQUIRED_FOR_MEDIATION = ("merchant", "facts", "demand")
@@ -58,7 +59,8 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
 
 async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
     message = ctx.message
-    number = await cases.next_case_number(ctx.session, case_period(ctx.local_now))
+    office_id, prefix = await room_office(ctx.session, message.room_id)  # offices (issue 20)
+    number = await cases.next_case_number(ctx.session, case_period(ctx.local_now), prefix)
     case = Case(
         number=number,
         room_id=message.room_id,
@@ -79,6 +81,7 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         received_at=ctx.now,
         updated_at=ctx.now,
         source_message_id=message.message_id,
+        office_id=office_id,
     )
     ctx.session.add(case)  # flushed with the batch's others (see storage/collected.py)
     ctx.batch.case_opened(case, message.room_id, awaits_details=bool(case.missing))

@@ -30,7 +30,7 @@ from mediation.reports import (
 )
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
-from storage import case_queries, merchants
+from storage import case_queries, merchants, offices
 from storage.area_queries import received_by_area
 from storage.export_rows import export_rows
 from storage.models import Case
@@ -44,6 +44,7 @@ from .registry import STAFF, CommandCall, UsageError, on_command
 from .registry_import import entry_of
 
 DIRECT_ROOM_PREFIX = "dm:"
+WHOLE_DISTRICT = "全区"  # `/stats 上月 全区`: every office
 LIST_LIMIT = 20
 MERCHANT_LIST_LIMIT = 30
 CASE_LIST_KINDS = {
@@ -92,6 +93,9 @@ async def cmd_stats(ctx: HandlerContext, call: CommandCall) -> None:
         raise UsageError
     month = _month_arg(ctx, month_word)
     grid = rest[0][:100] if rest else None
+    office = await offices.by_name(ctx.session, grid) if grid else None
+    if office is not None or grid == WHOLE_DISTRICT:  # an office's figures, or all of them
+        grid = None
     report = await monthly_report(
         ctx.session,
         month,
@@ -100,11 +104,13 @@ async def cmd_stats(ctx: HandlerContext, call: CommandCall) -> None:
         grid=grid,
         policy=ctx.config.deadline_policy,
         now=ctx.now,
+        office_id=office.id if office is not None else None,
     )
     # merchants sit in the group: each sees only its own cases (summary_show_merchants opts in)
     show_merchants = _in_private_chat(ctx) or ctx.config.summary_show_merchants
-    text = templates.stats_report(report, grid, show_merchants=show_merchants)
-    if grid is None:
+    label = office.name if office is not None else grid
+    text = templates.stats_report(report, label, show_merchants=show_merchants)
+    if grid is None and office is None:
         areas = await received_by_area(ctx.session, month, ctx.config.timezone)
         if not areas.empty:
             text += "\n" + say.area_lines(areas.by_street, areas.by_community)
@@ -146,7 +152,8 @@ async def _visible_open_cases(ctx: HandlerContext, *, mine: bool) -> list[Case]:
     role = ctx.role
     if role.is_staff:
         assignee = ctx.sender.id if mine else None
-        return await case_queries.open_cases(ctx.session, assignee_id=assignee)
+        office = None if role is Role.ADMIN else ctx.sender.office_id
+        return await case_queries.open_cases(ctx.session, assignee_id=assignee, office_id=office)
     if role is Role.MERCHANT:
         if ctx.sender.merchant_id is None:
             return []

@@ -436,3 +436,36 @@ def area_lines(by_street: list[tuple[str, int]], by_community: list[tuple[str, i
     if by_community:
         lines.append(f"按社区：{counted(by_community)}")
     return "\n".join(lines)
+
+
+# --- offices (issue 20)
+
+USAGE_OFFICE = "/office [监管所名称] —— 查看或设置本群所属的监管所（管理员）"
+
+
+def office_of_group(name: str, names: list[str]) -> str:
+    return f"本群属于{name}。可选：{'、'.join(names)}。"
+
+
+def office_assigned(name: str, prefix: str) -> str:
+    return f"本群已划归{name}，此后登记的投诉编号以 {prefix} 开头。"
+
+
+def unknown_office(name: str, names: list[str]) -> str:
+    return f"没有名为「{name}」的监管所。可选：{'、'.join(names)}。"
+
+
+def office_staff_granted(member: str, role_label: str, office: str) -> str:
+    return f"已将 {member} 设为{office}{role_label}。"
+
+
+def case_of_other_office(number: str) -> str:
+    return f"{number} 属于其他监管所，请由该所工作人员处理。"
+
+
+def stats_scope(office: str | None) -> str:
+    return f"（{office}）" if office else "（全区）"
+
+
+def office_summary_note(office: str) -> str:
+    return f"（以上为{office}辖区的数据。）"

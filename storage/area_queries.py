@@ -29,14 +29,17 @@ class AreaSplit:
         return not (self.by_street or self.by_community or self.by_grid)
 
 
-async def received_by_area(session: AsyncSession, month: Month, tz: ZoneInfo) -> AreaSplit:
-    rows = (
-        await session.execute(
-            select(Case.street, Case.community, Case.grid, func.count())
-            .where(received_in(month, tz))
-            .group_by(Case.street, Case.community, Case.grid)
-        )
-    ).all()
+async def received_by_area(
+    session: AsyncSession, month: Month, tz: ZoneInfo, office_id: int | None = None
+) -> AreaSplit:
+    statement = (
+        select(Case.street, Case.community, Case.grid, func.count())
+        .where(received_in(month, tz))
+        .group_by(Case.street, Case.community, Case.grid)
+    )
+    if office_id is not None:
+        statement = statement.where(Case.office_id == office_id)
+    rows = (await session.execute(statement)).all()
     return AreaSplit(
         _ranked((street, count) for street, _, _, count in rows),
         _ranked((community, count) for _, community, _, count in rows),

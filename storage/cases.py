@@ -33,8 +33,10 @@ COMPARED_COLUMNS = (
 )
 
 
-async def next_case_number(session: AsyncSession, period: str) -> str:
-    """Allocate the next number in a period inside the caller's transaction.
+async def next_case_number(session: AsyncSession, period: str, prefix: str = "CY") -> str:
+    """Allocate the next number of an office prefix in a period inside the caller's
+    transaction. Each prefix counts on its own (the counter key is the period for CY, as
+    before offices existed, else prefix + period).
 
     The first case of a period creates its counter; when another process creates it at the
     same moment, this one takes the next number from that counter instead. A transaction
@@ -42,21 +44,22 @@ async def next_case_number(session: AsyncSession, period: str) -> str:
     the row, which it then holds locked, and the following ones in memory; the row is
     brought up to date once, before the commit.
     """
+    key = period if prefix == "CY" else f"{prefix}{period}"
     collected = collecting(session)
-    if collected is not None and period in collected.counters:
-        sequence = collected.counters[period] + 1
-        collected.counters[period] = sequence
-        collected.counters_behind.add(period)
-        return format_case_number(period, sequence)
-    sequence = await _increment(session, period)
+    if collected is not None and key in collected.counters:
+        sequence = collected.counters[key] + 1
+        collected.counters[key] = sequence
+        collected.counters_behind.add(key)
+        return format_case_number(period, sequence, prefix)
+    sequence = await _increment(session, key)
     if sequence is None:
-        values = {"period": period, "last_sequence": 1}
+        values = {"period": key, "last_sequence": 1}
         created = await insert_ignore(session, CaseCounter, values, returning=CaseCounter.period)
-        sequence = 1 if created is not None else await _increment(session, period)
+        sequence = 1 if created is not None else await _increment(session, key)
     assert sequence is not None
     if collected is not None:
-        collected.counters[period] = sequence
-    return format_case_number(period, sequence)
+        collected.counters[key] = sequence
+    return format_case_number(period, sequence, prefix)
 
 
 async def _increment(session: AsyncSession, period: str) -> int | None:

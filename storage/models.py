@@ -53,6 +53,16 @@ class Room(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     first_seen_at: Mapped[datetime]
     account_id: Mapped[str | None] = mapped_column(String(128))
+    office_id: Mapped[int] = mapped_column(default=1, server_default=text("1"))  # 0013
+
+
+class Office(Base):
+    """An office (监管所) of `TIAOJIE_OFFICES`; id 1 is the default one (`mediation.offices`)."""
+
+    __tablename__ = "offices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    prefix: Mapped[str] = mapped_column(String(4), unique=True)
 
 
 class Member(Base):
@@ -64,6 +74,8 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(32), default="unknown")
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     first_seen_at: Mapped[datetime]
+    # staff act on their office's cases (admins on all)
+    office_id: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class Merchant(Base):
@@ -91,7 +103,8 @@ class CaseCounter(Base):
     """The last sequence number used in a numbering period (YYYYMM)."""
 
     __tablename__ = "case_counters"
-    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    # YYYYMM for the CY prefix, else prefix + YYYYMM (migration 0013)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -153,6 +166,7 @@ class Case(Base):
         ),
         # a reporter's cases in a room by status: their thread, and whether one awaits details
         Index("ix_cases_reporter_room", "reporter_id", "room_id", "status", "received_at"),
+        Index("ix_cases_office_received", "office_id", "received_at"),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # unique and set before the insert: it matches the ids SQLite returns for several
@@ -193,6 +207,8 @@ class Case(Base):
     street: Mapped[str | None] = mapped_column(String(100))
     community: Mapped[str | None] = mapped_column(String(100))
     grid: Mapped[str | None] = mapped_column(String(100))
+    # the office of the case's group when it was opened (migration 0013)
+    office_id: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 # SQLite only: the UTC month of receipt and the merchant (see `storage.reports`), created by

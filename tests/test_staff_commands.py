@@ -108,7 +108,7 @@ async def test_a_month_that_does_not_exist_gets_the_usage_line(
     june: BotApp, group: Group, text: str
 ) -> None:
     (reply,) = await ask(group, STAFF, text)
-    assert reply.startswith("用法：/stats [YYYY-MM|本月|上月] [社区/网格]")
+    assert reply.startswith("用法：/stats [YYYY-MM|本月|上月] [社区/网格|监管所|全区]")
 
 
 async def test_staff_see_every_open_case_oldest_first_with_overdue_marked(

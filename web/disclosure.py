@@ -65,9 +65,7 @@ def disclosure_router(
         ]
         return disclosure, programme
 
-    @router.get(
-        "/api/public/merchants", summary="商家投诉信息公示（JSON，无需令牌，不含个人信息）"
-    )
+    @router.get("/api/public/merchants", summary="商家投诉信息公示（JSON，无需令牌，不含个人信息）")
     async def public_merchants(
         months: Annotated[int, Query(ge=1, le=MAX_MONTHS, description="统计最近几个月")] = 12,
     ) -> JSONResponse:
