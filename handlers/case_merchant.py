@@ -30,7 +30,8 @@ async def merchant_set(ctx: HandlerContext, case: Case) -> None:
     """Copy the registered merchant's area onto the case and alert staff to a trading lead."""
     if case.merchant_id is None:
         return
-    merchant = await ctx.session.get(Merchant, case.merchant_id)
+    with ctx.session.no_autoflush:  # a batch's new cases are inserted together, later
+        merchant = await ctx.session.get(Merchant, case.merchant_id)
     if merchant is None:
         return
     case.street, case.community, case.grid = merchant.street, merchant.community, merchant.grid
@@ -56,7 +57,9 @@ async def tell_staff_privately(
 ) -> int:
     """Queue `text` to every staff member's private chat, once per key; how many queued."""
     queued = 0
-    for member_id in sorted({*await members.staff_ids(session), *admins}):
+    with session.no_autoflush:
+        staff = await members.staff_ids(session)
+    for member_id in sorted({*staff, *admins}):
         outbox_id = await outbox.enqueue(
             session,
             room_id=DIRECT_ROOM_PREFIX + member_id,

@@ -20,11 +20,15 @@ from .registry import ADMIN_ONLY, CommandCall, UsageError, on_command
 
 
 async def room_office(session: AsyncSession, room_id: str) -> tuple[int, str]:
-    """(office id, case-number prefix) of a group; the default office for one not seen."""
-    office = await offices.of_room(session, room_id)
-    if office is None:
-        default = await offices.by_id(session, offices.DEFAULT_OFFICE_ID)
-        return offices.DEFAULT_OFFICE_ID, default.prefix if default else DEFAULT_PREFIX
+    """(office id, case-number prefix) of a group; the default office for one not seen.
+
+    Asked without flushing: a batch's new cases are inserted together before its commit.
+    """
+    with session.no_autoflush:
+        office = await offices.of_room(session, room_id)
+        if office is None:
+            default = await offices.by_id(session, offices.DEFAULT_OFFICE_ID)
+            return offices.DEFAULT_OFFICE_ID, default.prefix if default else DEFAULT_PREFIX
     return office.id, office.prefix
 
 
