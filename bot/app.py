@@ -291,6 +291,8 @@ class BotApp:
             await self.reload_merchants()
         if "calendar" in kinds:
             await self.reload_calendar()
+        if "offices" in kinds:  # a group moved to another office (`/office`)
+            self.services.room_offices.clear()
 
     async def reload_calendar(self) -> None:
         async with self.sessions() as session:

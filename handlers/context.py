@@ -47,6 +47,8 @@ class Services:
     known_rooms: dict[str, datetime] = field(default_factory=dict)
     # rooms' recent open cases, kept between batches for duplicate detection
     open_cases: OpenCasesMemory = field(default_factory=OpenCasesMemory)
+    # each group's (office id, case-number prefix), cleared when `/office` moves one
+    room_offices: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -59,7 +59,7 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
 
 async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
     message = ctx.message
-    office_id, prefix = await room_office(ctx.session, message.room_id)  # offices (issue 20)
+    office_id, prefix = await room_office(ctx)  # the group's office (issue 20)
     number = await cases.next_case_number(ctx.session, case_period(ctx.local_now), prefix)
     case = Case(
         number=number,

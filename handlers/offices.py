@@ -9,26 +9,29 @@ invisible: everything is in office 1.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from mediation import programme_templates as say
 from mediation.offices import DEFAULT_PREFIX
-from storage import offices
+from storage import offices, reference
 
 from .context import HandlerContext
 from .registry import ADMIN_ONLY, CommandCall, UsageError, on_command
 
 
-async def room_office(session: AsyncSession, room_id: str) -> tuple[int, str]:
-    """(office id, case-number prefix) of a group; the default office for one not seen.
-
-    Asked without flushing: a batch's new cases are inserted together before its commit.
-    """
-    with session.no_autoflush:
-        office = await offices.of_room(session, room_id)
+async def room_office(ctx: HandlerContext) -> tuple[int, str]:
+    """(office id, case-number prefix) of the message's group; the default office for a
+    group not recorded yet. Kept per process (`Services.room_offices`) and forgotten when
+    any process moves a group (the `offices` reference version)."""
+    room_id = ctx.message.room_id
+    known = ctx.services.room_offices.get(room_id)
+    if known is not None:
+        return known
+    # asked without flushing: a batch's new cases are inserted together before its commit
+    with ctx.session.no_autoflush:
+        office = await offices.of_room(ctx.session, room_id)
         if office is None:
-            default = await offices.by_id(session, offices.DEFAULT_OFFICE_ID)
+            default = await offices.by_id(ctx.session, offices.DEFAULT_OFFICE_ID)
             return offices.DEFAULT_OFFICE_ID, default.prefix if default else DEFAULT_PREFIX
+    ctx.services.room_offices[room_id] = (office.id, office.prefix)
     return office.id, office.prefix
 
 
@@ -40,7 +43,7 @@ async def cmd_office(ctx: HandlerContext, call: CommandCall) -> None:
     known = await offices.all_offices(ctx.session)
     names = [office.name for office in known]
     if not call.args:
-        office_id, _ = await room_office(ctx.session, ctx.message.room_id)
+        office_id, _ = await room_office(ctx)
         current = next((office.name for office in known if office.id == office_id), "")
         await ctx.reply(say.office_of_group(current, names))
         return
@@ -49,4 +52,6 @@ async def cmd_office(ctx: HandlerContext, call: CommandCall) -> None:
         await ctx.reply(say.unknown_office(call.args[0][:50], names))
         return
     await offices.assign_room(ctx.session, ctx.message.room_id, office.id)
+    await reference.bump(ctx.session, {"offices"})  # every process forgets its group offices
+    ctx.reload.add("offices")
     await ctx.reply(say.office_assigned(office.name, office.prefix))

@@ -135,3 +135,17 @@ async def test_the_board_has_an_office_filter_and_a_whole_district_view(
     assert 'href="/board/2026-06?office=%E6%B9%96%E8%A5%BF%E6%89%80"' in page.text
     assert (await http.get("/api/public/stats", params={"office": "北湖所"})).status_code == 404
     assert (await http.get("/board", params={"office": "北湖所"})).status_code == 404
+
+
+async def test_a_group_moved_to_another_office_numbers_its_next_case_there(
+    bot: BotApp, groups: tuple[Group, Group]
+) -> None:
+    huxi, _ = groups
+
+    await huxi.say(STAFF, "/office 南湖所")
+    await huxi.say(GRID_WORKER, COMPLAINT.format(4))
+
+    assert (await numbers(bot))[-1] == "NH-202606-0003"
+    async with bot.sessions() as session:
+        first = await session.scalar(select(Case).where(Case.number == "HX-202606-0001"))
+    assert first is not None and first.office_id == 1  # a case keeps the office it began in
