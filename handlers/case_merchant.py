@@ -5,8 +5,8 @@ case) `merchant_set` is called: the case takes the merchant's street, community 
 (statistics split by where the complaint happened, as the survey had it then), and a
 complaint against a merchant the survey lists as not trading (歇业/注销/吊销/迁出) or
 whose licence has expired is a lead for staff (possible unlicensed trading, a 查处 lead):
-each staff member is told privately (`dm:<member id>`, as `/export` is sent), once per case
-(the outbox dedupe key holds the case number).
+each staff member of the case's office and each admin is told privately (`dm:<member id>`,
+as `/export` is sent), once per case (the outbox dedupe key holds the case number).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ async def merchant_set(ctx: HandlerContext, case: Case) -> None:
             admins=ctx.config.admins,
             now=ctx.now,
             dedupe_key=f"trading-lead:{case.number}",
+            office_id=case.office_id,
         )
 
 
@@ -54,11 +55,13 @@ async def tell_staff_privately(
     admins: frozenset[str],
     now: datetime,
     dedupe_key: str,
+    office_id: int | None = None,
 ) -> int:
-    """Queue `text` to every staff member's private chat, once per key; how many queued."""
+    """Queue `text` to every staff member's private chat (with `office_id`: that office's
+    staff and the admins), once per key; how many queued."""
     queued = 0
     with session.no_autoflush:
-        staff = await members.staff_ids(session)
+        staff = await members.staff_ids(session, office_id)
     for member_id in sorted({*staff, *admins}):
         outbox_id = await outbox.enqueue(
             session,

@@ -115,10 +115,11 @@ async def room_ids(session: AsyncSession) -> list[str]:
     return list(await session.scalars(select(Room.id).order_by(Room.id)))
 
 
-async def staff_ids(session: AsyncSession) -> list[str]:
-    """Members with the staff or admin role, by id (admins from the settings may be missing
-    until they first speak: callers add `HandlerConfig.admins`)."""
-    rows = await session.scalars(
-        select(Member.id).where(Member.role.in_([Role.STAFF, Role.ADMIN])).order_by(Member.id)
-    )
-    return list(rows)
+async def staff_ids(session: AsyncSession, office_id: int | None = None) -> list[str]:
+    """Members with the staff or admin role, by id; with `office_id`, only that office's
+    staff and the admins (admins from the settings may be missing until they first speak:
+    callers add `HandlerConfig.admins`)."""
+    statement = select(Member.id).where(Member.role.in_([Role.STAFF, Role.ADMIN]))
+    if office_id is not None:
+        statement = statement.where(or_(Member.role == Role.ADMIN, Member.office_id == office_id))
+    return list(await session.scalars(statement.order_by(Member.id)))

@@ -13,9 +13,12 @@ from sqlalchemy import select
 
 from bot.app import BotApp
 from bot.settings import Settings
+from handlers.registry_import import import_registry
+from mediation.case_numbers import find_case_numbers
 from mediation.clock import ManualClock
 from mediation.offices import parse_offices
-from storage.models import Case, Office
+from mediation.registry import read_rows
+from storage.models import Case, Office, OutboxMessage
 
 from .conversation import GRID_WORKER, STAFF, Group, Person
 
@@ -149,3 +152,29 @@ async def test_a_group_moved_to_another_office_numbers_its_next_case_there(
     async with bot.sessions() as session:
         first = await session.scalar(select(Case).where(Case.number == "HX-202606-0001"))
     assert first is not None and first.office_id == 1  # a case keeps the office it began in
+
+
+async def test_a_trading_lead_goes_to_the_cases_office_staff_and_the_admins(
+    bot: BotApp, groups: tuple[Group, Group]
+) -> None:
+    async with bot.sessions.begin() as session:
+        plan = read_rows(["名称", "经营状态"], [["李氏美发", "注销"]])
+        await import_registry(session, plan, now=bot.clock.now())
+    huxi, nanhu = groups
+    complaint = "【投诉】李氏美发办卡后不给剪发，要求退款300元，电话1391234567{}"
+
+    await huxi.say(GRID_WORKER, complaint.format(1))
+    await nanhu.say(GRID_WORKER, complaint.format(2))
+
+    async with bot.sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage.room_id, OutboxMessage.text).where(
+                OutboxMessage.room_id.like("dm:%")
+            )
+        )
+        told = sorted((room, find_case_numbers(text)[0]) for room, text in rows.all())
+    assert told == [
+        ("dm:staff-wang", "HX-202606-0002"),
+        ("dm:staff-wang", "NH-202606-0003"),
+        ("dm:staff-zhou", "NH-202606-0003"),
+    ]
