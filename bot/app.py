@@ -15,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
+import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -124,7 +127,7 @@ class BotApp:
                 summary_day=settings.summary_day,
                 summary_time=settings.summary_time,
                 contact_retention_days=settings.contact_retention_days,
-                charts_dir=settings.data_dir / "media",
+                media_dir=settings.data_dir / "media",
                 fangxin_review_threshold=settings.fangxin_review_threshold,
             ),
             on_queued=self.sender.wake,
@@ -149,6 +152,11 @@ class BotApp:
         self._report_loading_failure = False
         self._scheduler: AsyncIOScheduler | None = None
         self._started = False
+        self._connecting: asyncio.Task[None] | None = None
+        # `tiaojie run`: the gateway could not start at all (a refused token); the process
+        # should exit non-zero, which `on_fatal` (set by the CLI) arranges
+        self.fatal_error: BaseException | None = None
+        self.on_fatal: Callable[[], object] | None = None
 
     @property
     def scheduler(self) -> AsyncIOScheduler:
@@ -160,13 +168,16 @@ class BotApp:
     def _default_gateway(self) -> ChatGateway:
         if self.settings.resolved_gateway == "wechaty":
             # imported here: python-wechaty is only loaded when it is used
-            from .wechaty_gateway import WechatyGateway
+            from .wechaty_gateway import ConnectionTimings, WechatyGateway
 
             return WechatyGateway(
                 token=self.settings.wechaty_puppet_service_token,
                 endpoint=self.settings.wechaty_puppet_service_endpoint,
                 data_dir=self.settings.data_dir,
                 greeting=self.settings.greeting,
+                # no login deadline: the web side serves meanwhile and /healthz tells; only
+                # a token refused at the first connection ends the start (and the process)
+                timings=ConnectionTimings(login=math.inf),
             )
         self.sandbox = SandboxGateway(
             self.sessions,
@@ -200,11 +211,14 @@ class BotApp:
         # jieba loads while the gateway connects (a WeChat login takes seconds too)
         self._loading = asyncio.create_task(self._finish_start(started), name="parser-loading")
         self._loading.add_done_callback(self._loading_finished)
-        try:
-            await self.gateway.start(self._accept)
-        except BaseException:
-            await self.stop()
-            raise
+        if wait_until_ready:
+            try:
+                await self.gateway.start(self._accept)
+            except BaseException:
+                await self.stop()
+                raise
+        else:  # `tiaojie run`: the web side does not wait for a WeChat login
+            self._connecting = asyncio.create_task(self._connect_gateway(), name="gateway")
         self._started = True
         await self.sender.start()
         log.info(
@@ -214,6 +228,15 @@ class BotApp:
         )
         if wait_until_ready:
             await self.until_ready()
+
+    async def _connect_gateway(self) -> None:
+        try:
+            await self.gateway.start(self._accept)
+        except Exception as error:
+            log.error("the %s gateway cannot start: %s", self.gateway.name, error)
+            self.fatal_error = error
+            if self.on_fatal is not None:
+                self.on_fatal()
 
     async def until_ready(self) -> None:
         """Wait until the parser is loaded and messages are handled (raises if that failed)."""
@@ -267,6 +290,10 @@ class BotApp:
                 await loading
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        connecting, self._connecting = self._connecting, None
+        if connecting is not None and not connecting.done():
+            connecting.cancel()  # the gateway's start stops what it began (bounded)
+            await asyncio.wait({connecting}, timeout=GATEWAY_STOP_SECONDS)
         if self._started:
             await self.gateway.stop()
         await self.dispatcher.stop()  # each of these is a no-op if it never started
@@ -312,14 +339,38 @@ class BotApp:
         await self.sender.deliver_due()
 
     async def health(self) -> dict[str, bool | str]:
-        """Database and gateway up; the parser's state as is (healthy unless "failed")."""
+        """The database takes a write, the data directory has room, the gateway is up (and
+        its state, such as `token_refused`); the parser's state as is (healthy unless
+        "failed")."""
+        return {
+            "database": await self._database_writable(),
+            "disk": _has_room(self.settings.data_dir),
+            "gateway": self.gateway.ready,
+            "gateway_state": getattr(
+                self.gateway, "state", "online" if self.gateway.ready else "offline"
+            ),
+            "parser": self.parser_state,
+        }
+
+    async def _database_writable(self) -> bool:
+        """A real write: a full disk or a read-only file answers SELECT 1 all the same.
+
+        SQLite: rewrite the header's `user_version` (nothing else uses it) with its own
+        value, a committed write like any other. PostgreSQL: the session must not be
+        read-only (a standby); its disk shows in the server's own monitoring.
+        """
         try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            database = True
-        except Exception:
-            database = False
-        return {"database": database, "gateway": self.gateway.ready, "parser": self.parser_state}
+            async with self.engine.begin() as connection:
+                if connection.dialect.name == "sqlite":
+                    version = (await connection.exec_driver_sql("PRAGMA user_version")).scalar()
+                    await connection.exec_driver_sql(f"PRAGMA user_version = {int(version or 0)}")
+                else:
+                    read_only = await connection.scalar(text("SHOW transaction_read_only"))
+                    return read_only == "off"
+            return True
+        except Exception as error:
+            log.warning("healthz: the database refused a write: %s", type(error).__name__)
+            return False
 
     def web_app(self, *, serve_while_loading: bool = False) -> FastAPI:
         """The web app; its lifespan starts and stops the bot. `serve_while_loading` lets it
@@ -362,6 +413,17 @@ class BotApp:
             bot_identity=(self.settings.bot_id, self.settings.bot_name),
             description=API_DESCRIPTION,
         )
+
+
+GATEWAY_STOP_SECONDS = 10.0
+DISK_MINIMUM_BYTES = 64 * 1024 * 1024  # below this, the data directory counts as full
+
+
+def _has_room(data_dir: Path) -> bool:
+    try:
+        return shutil.disk_usage(data_dir).free >= DISK_MINIMUM_BYTES
+    except OSError:
+        return False
 
 
 def freeze_loaded_objects() -> None:

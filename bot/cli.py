@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
 from .settings import Settings
@@ -94,10 +94,53 @@ def configure_logging(timezone: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def sandbox_exposure(settings: Settings, host: str) -> Literal["ok", "warn", "refuse"]:
+    """Whether the sandbox may be served on `host`: it has no login, so anyone who reaches
+    it can post as staff and read private chats and exports. Loopback is fine; any other
+    address needs TIAOJIE_SANDBOX_PUBLIC=true, and is then served with a warning."""
+    if settings.resolved_gateway != "sandbox" or not settings.sandbox_api_enabled:
+        return "ok"
+    if _is_loopback(host):
+        return "ok"
+    return "warn" if settings.sandbox_public else "refuse"
+
+
+LOOPBACK_HOST_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
+
+
 def run_server(settings: Settings, *, host: str | None, port: int | None) -> int:
     import time
 
     import uvicorn
+
+    host = host or settings.host
+    exposure = sandbox_exposure(settings, host)
+    log = logging.getLogger(__name__)
+    if exposure == "refuse":
+        log.error(
+            "refusing to serve the sandbox on %s: it has no login, anyone who reaches it can "
+            "post as staff and download exports. Listen on 127.0.0.1, or set "
+            "TIAOJIE_SANDBOX_PUBLIC=true if this network is trusted.",
+            host,
+        )
+        return 2
+    if exposure == "warn":
+        log.warning(
+            "the sandbox is served on %s without a login (TIAOJIE_SANDBOX_PUBLIC=true): anyone "
+            "who reaches this port can post as staff and download exports",
+            host,
+        )
 
     began = time.perf_counter()
     from .app import BotApp
@@ -105,6 +148,13 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
     imported = time.perf_counter()
     bot = BotApp(settings, freeze_loaded_objects=True)  # a process of its own
     web_app = bot.web_app(serve_while_loading=True)  # /healthz answers while jieba loads
+    if exposure == "ok" and bot.sandbox is not None and settings.sandbox_api_enabled:
+        # On loopback, only requests that name a loopback host: a web page the operator
+        # visits could otherwise rebind its own domain to 127.0.0.1 (DNS rebinding) and
+        # read private chats and exports as a same-origin page.
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        web_app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOST_NAMES)
     logging.getLogger(__name__).info(
         "imported the bot in %.2f s, built the web app in %.2f s",
         imported - began,
@@ -112,8 +162,8 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
     )
     config = uvicorn.Config(
         web_app,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=settings.port if port is None else port,
         log_level="info",
         access_log=settings.access_log,
         lifespan="on",
@@ -121,8 +171,9 @@ def run_server(settings: Settings, *, host: str | None, port: int | None) -> int
     )
     server = _server_class()(config)
     server.before_shutdown = lambda: bot.sandbox.release_waiters() if bot.sandbox else None
+    bot.on_fatal = lambda: setattr(server, "should_exit", True)  # e.g. a refused token
     server.run()  # uvicorn handles Ctrl-C and SIGTERM, then runs the lifespan shutdown
-    return 0 if server.started else 1
+    return 0 if server.started and bot.fatal_error is None else 1
 
 
 def _server_class() -> type:
@@ -176,7 +227,7 @@ async def upgrade_database(settings: Settings) -> int:
 
 
 async def erase_case(settings: Settings, number: str) -> int:
-    from handlers.erasure import erase_personal_data
+    from handlers.erasure import checkpoint_and_truncate, delete_exports, erase_personal_data
     from mediation.clock import SystemClock
     from storage import cases
     from storage.db import create_engine, create_session_factory
@@ -191,8 +242,11 @@ async def erase_case(settings: Settings, number: str) -> int:
                 print(f"没有找到案件 {number}。", file=sys.stderr)
                 return 1
             erased = await erase_personal_data(
-                session, case, now=SystemClock().now(), reason="request"
+                session, case, now=SystemClock().now(), reason="request", everywhere=True
             )
+        if erased:
+            delete_exports(settings.data_dir / "media")
+        await checkpoint_and_truncate(engine)  # the log's copies of the pages before
     finally:
         await engine.dispose()
     print(

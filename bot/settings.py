@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     access_log: bool = False  # a line per HTTP request (the sandbox page asks every few seconds)
     gateway: Literal["auto", "sandbox", "wechaty"] = "auto"
     sandbox_enabled: bool | None = None  # None: on with the sandbox gateway, off with Wechaty
+    # the sandbox has no login: served on a non-loopback address only when this is true
+    sandbox_public: bool = False
 
     acceptance_days: int = 7
     first_answer_days: int = 1

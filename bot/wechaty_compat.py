@@ -38,6 +38,7 @@ with warnings.catch_warnings():
     for moved in ("'telnetlib' is deprecated", "pyee.AsyncIOEventEmitter has been moved"):
         warnings.filterwarnings("ignore", message=moved, category=DeprecationWarning)
     from wechaty import Wechaty, WechatyOptions
+    from wechaty_grpc.wechaty import PuppetStub
     from wechaty_puppet import (
         EventLoginPayload,
         EventLogoutPayload,
@@ -60,6 +61,7 @@ __all__ = [
     "MessageType",
     "PuppetOptions",
     "PuppetService",
+    "PuppetStub",
     "Wechaty",
     "WechatyOptions",
     "WechatyPuppetError",

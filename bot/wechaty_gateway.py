@@ -21,7 +21,22 @@ Platform facts absorbed here:
   does, prefixing "@name" for each mentioned member, without the reload. Queued texts must
   therefore not contain the @names themselves;
 - files travel inline (base64 in one gRPC message, 4 MiB at most): larger images are
-  scaled down, other large files refused with `OutgoingFileTooLarge`.
+  scaled down, other large files refused with `OutgoingFileTooLarge`;
+- python-wechaty's gRPC calls have no deadline, and `PuppetService.start()` absorbs one
+  cancellation (it calls the service's Start in a `finally`): a service that accepts the
+  connection and never answers held a start, a stop and the whole process for ever. The
+  gateway opens the connection itself with a stub whose every unary call has a deadline
+  (`ConnectionTimings.call`; sends `send`), and waits for its own tasks only for a bounded
+  time (`stop`), never swallowing its own cancellation;
+- a send that timed out may still have gone out. The service reports every message the
+  bot sends (the echo), so a timed-out send waits briefly for its echo, and a send retried
+  while its earlier attempt is in doubt waits for that echo instead of sending again; it is
+  sent again only if no echo came within `in_doubt` seconds;
+- a token refused at the first connection is a configuration error: `start()` raises and
+  `tiaojie run` exits non-zero. Refused on a reconnect (the service restarted with another
+  token, an auth backend hiccup), it is retried with back-off and logged as an error each
+  time, while the web side keeps serving and /healthz says `token_refused`: the process
+  recovers by itself once the service takes the token again.
 """
 
 from __future__ import annotations
@@ -38,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 from tenacity import (
@@ -61,6 +77,7 @@ from .wechaty_compat import (
     MessageType,
     PuppetOptions,
     PuppetService,
+    PuppetStub,
     Wechaty,
     WechatyOptions,
     WechatyPuppetError,
@@ -92,17 +109,57 @@ class _SessionFailed(Exception):
     """One connection attempt failed before the account was logged in."""
 
 
+class _TokenRefused(_SessionFailed):
+    """The service refused the token on a reconnect: retried, with back-off."""
+
+
 @dataclass(frozen=True)
 class ConnectionTimings:
     """Seconds. The defaults suit production; tests shorten them."""
 
-    login: float = 120.0  # start(): the account must be logged in by then
+    login: float = 120.0  # start(): the account must be logged in by then (inf: no limit)
     first_event: float = 15.0  # a new connection must stream its first event by then
     reconnect_initial: float = 1.0
     reconnect_max: float = 60.0
     ping_interval: float = 60.0
     ping_timeout: float = 10.0
     send: float = 30.0
+    call: float = 10.0  # deadline of every other gRPC call (the event stream has none)
+    stop: float = 5.0  # stop(): how long to wait for the connection's tasks to end
+    echo_grace: float = 5.0  # a timed-out send waits this long for its echo
+    in_doubt: float = 120.0  # a timed-out send without an echo is sent again after this
+
+
+class DeadlinePuppetStub(PuppetStub):
+    """wechaty's stub, with a deadline on every unary call that does not bring its own.
+
+    python-wechaty and its accessories (Contact.ready, Message.ready, room members…) call
+    the stub without a timeout; a service that never answers held them for ever.
+    """
+
+    SENDS = frozenset({"/wechaty.Puppet/MessageSendText", "/wechaty.Puppet/MessageSendFile"})
+
+    def __init__(self, channel: Channel, *, call_timeout: float, send_timeout: float) -> None:
+        super().__init__(channel)
+        self.call_timeout = call_timeout
+        self.send_timeout = send_timeout  # a file travels inline: up to 4 MiB
+
+    async def _unary_unary(
+        self, route: str, request: Any, response_type: Any, **kwargs: Any
+    ) -> Any:
+        timeout = self.send_timeout if route in self.SENDS else self.call_timeout
+        if kwargs.get("timeout") is None and kwargs.get("deadline") is None:
+            kwargs["timeout"] = timeout
+        async with asyncio.timeout(timeout + 1.0):  # should grpclib's own deadline not fire
+            return await super()._unary_unary(route, request, response_type, **kwargs)
+
+
+@dataclass
+class _InDoubt:
+    """A send that timed out: delivered if its echo arrives."""
+
+    echo: asyncio.Future[str]
+    until: float  # loop time after which it is sent again
 
 
 class WechatyGateway:
@@ -149,10 +206,22 @@ class WechatyGateway:
         self._logins = 0
         self._logged_in = asyncio.Event()
         self._last_error = ""
+        self._state = "stopped"
+        # sends waiting for their echo, by (conversation, text as sent)
+        self._echoes: dict[tuple[str, str], list[asyncio.Future[str]]] = {}
+        self._in_doubt: dict[tuple[str, str, tuple[str, ...], str], _InDoubt] = {}
 
     @property
     def ready(self) -> bool:
         return self._online and self._puppet is not None
+
+    @property
+    def state(self) -> str:
+        """For /healthz: stopped, connecting, online, logged_out, reconnecting or
+        token_refused."""
+        if self._state == "online" and not self.ready:
+            return "logged_out" if self._puppet is not None else "reconnecting"
+        return self._state
 
     @property
     def self_id(self) -> str | None:
@@ -164,16 +233,21 @@ class WechatyGateway:
             raise RuntimeError("the Wechaty gateway is already started")
         self._sink = sink
         self._logged_in.clear()
+        self._state = "connecting"
         self._supervisor = asyncio.create_task(self._stay_connected(), name="wechaty-connection")
         logged_in = asyncio.create_task(self._logged_in.wait())
+        login_timeout = None if math.isinf(self._timings.login) else self._timings.login
         try:
             await asyncio.wait(
                 {logged_in, self._supervisor},
-                timeout=self._timings.login,
+                timeout=login_timeout,
                 return_when=asyncio.FIRST_COMPLETED,
             )
-        finally:
+        except BaseException:  # cancelled: nothing of the connection may outlive the start
             logged_in.cancel()
+            await self.stop()
+            raise
+        logged_in.cancel()
         if self._logged_in.is_set():
             self._supervisor.add_done_callback(self._report_supervisor_end)
             log.info("wechaty: logged in as %s via %s", self._self_id, self._endpoint)
@@ -190,15 +264,21 @@ class WechatyGateway:
         ) from failure
 
     async def stop(self) -> None:
+        """Stop the connection; returns within `ConnectionTimings.stop` seconds or so."""
         supervisor, self._supervisor = self._supervisor, None
+        self._state = "stopped"
         if supervisor is not None:
             supervisor.remove_done_callback(self._report_supervisor_end)
             supervisor.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await supervisor
+            if not await _ended(supervisor, self._timings.stop):
+                log.error("wechaty: the connection did not stop in %g s", self._timings.stop)
+        puppet, self._puppet = self._puppet, None
+        if puppet is not None and puppet.channel is not None:
+            puppet.channel.close()  # whatever still waits on it fails now
         self._online = False
-        self._puppet = None
         self._sink = None
+        self._echoes.clear()  # a send still waiting for its echo times out as usual
+        self._in_doubt.clear()
 
     async def send_in_order(self, messages: Sequence[OutgoingMessage]) -> Delivery:
         return await send_one_by_one(self, messages)  # WeChat takes one message at a time
@@ -207,6 +287,12 @@ class WechatyGateway:
         puppet = self._puppet
         if puppet is None or not self.ready:
             raise GatewayUnavailable("WeChat is not connected")
+        key = _send_key(message)
+        doubt = self._in_doubt.get(key)
+        if doubt is not None:
+            echoed = await self._echo_of_earlier_attempt(key, doubt)
+            if echoed is not None:
+                return echoed
         conversation_id, direct = _conversation_of(message.room_id)
         image = None
         if message.image_path:
@@ -214,33 +300,106 @@ class WechatyGateway:
                 fit_file, Path(message.image_path), self._max_file_bytes, self._work_dir
             )
         mention_ids = [] if direct else list(message.mention_ids)
+        echo: asyncio.Future[str] | None = None
         try:
             async with asyncio.timeout(self._timings.send):
                 sent_id = None
                 if message.text:
-                    sent_id = await self._say_text(
-                        puppet, conversation_id, message.text, mention_ids
+                    text, named = await self._with_mentions(
+                        conversation_id, message.text, mention_ids
                     )
+                    echo = self._watch_echo(conversation_id, text)
+                    sent_id = await puppet.message_send_text(conversation_id, text, named)
                 if image is not None:
                     file_box = await asyncio.to_thread(FileBox.from_file, str(image))
                     file_id = await puppet.message_send_file(conversation_id, file_box)
                     sent_id = sent_id or file_id
+        except TimeoutError as error:
+            if echo is not None:
+                return await self._timed_out(key, echo, error)
+            raise GatewayUnavailable(f"WeChat send failed: {error!r}") from error
         except GRPCError as error:
             if error.status == Status.UNAVAILABLE:
                 raise GatewayUnavailable(f"WeChat send failed: {error}") from error
             raise
-        except (OSError, TimeoutError, StreamTerminatedError, WechatyPuppetError) as error:
+        except (OSError, StreamTerminatedError, WechatyPuppetError) as error:
             # the connection went away under the send (a closed puppet raises the last one)
+            if echo is not None:
+                return await self._timed_out(key, echo, error)
             raise GatewayUnavailable(f"WeChat send failed: {error!r}") from error
+        finally:
+            if echo is not None and not echo.done() and key not in self._in_doubt:
+                self._forget_echo(echo)
         return sent_id or None
 
-    async def _say_text(
-        self, puppet: PuppetService, conversation_id: str, text: str, mention_ids: list[str]
-    ) -> str | None:
-        """Room.say's text path: "@name" for each mention, then the puppet call.
+    async def _timed_out(
+        self, key: tuple[str, str, tuple[str, ...], str], echo: asyncio.Future[str],
+        error: BaseException,
+    ) -> str:  # fmt: skip
+        """The send's answer never came, but the message may have gone out: its echo says.
 
-        A member the service cannot name is not mentioned: the text still goes out.
+        Waits `echo_grace` seconds for it; without one the send is in doubt, and a retry
+        of the same message waits for the echo instead of sending it again.
         """
+        with suppress(TimeoutError):
+            async with asyncio.timeout(self._timings.echo_grace):
+                return await asyncio.shield(echo)
+        if echo.done() and not echo.cancelled():
+            return echo.result()
+        loop = asyncio.get_running_loop()
+        self._in_doubt[key] = _InDoubt(echo, loop.time() + self._timings.in_doubt)
+        raise GatewayUnavailable(
+            f"WeChat send timed out ({error!r}); waiting for its echo before sending it again"
+        ) from error
+
+    async def _echo_of_earlier_attempt(
+        self, key: tuple[str, str, tuple[str, ...], str], doubt: _InDoubt
+    ) -> str | None:
+        """The echo of this message's timed-out attempt: its id if it came (the message
+        went out), None if it is too late to come (send again); raises while waiting."""
+        if doubt.echo.done():
+            del self._in_doubt[key]
+            return None if doubt.echo.cancelled() else doubt.echo.result()
+        remaining = doubt.until - asyncio.get_running_loop().time()
+        if remaining > 0:
+            with suppress(TimeoutError):
+                async with asyncio.timeout(min(remaining, self._timings.send)):
+                    echoed = await asyncio.shield(doubt.echo)
+                del self._in_doubt[key]
+                return echoed
+            if asyncio.get_running_loop().time() < doubt.until:
+                raise GatewayUnavailable("an earlier attempt may have gone out: no echo yet")
+        del self._in_doubt[key]
+        self._forget_echo(doubt.echo)
+        doubt.echo.cancel()
+        log.warning("wechaty: no echo of a timed-out send; sending it again")
+        return None
+
+    def _watch_echo(self, conversation_id: str, text: str) -> asyncio.Future[str]:
+        echo: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._echoes.setdefault((conversation_id, text), []).append(echo)
+        echo.add_done_callback(lambda _: self._forget_echo(echo))
+        return echo
+
+    def _forget_echo(self, echo: asyncio.Future[str]) -> None:
+        for key, waiting in list(self._echoes.items()):
+            if echo in waiting:
+                waiting.remove(echo)
+                if not waiting:
+                    del self._echoes[key]
+
+    def _echo_arrived(self, conversation_id: str, text: str, message_id: str) -> None:
+        for echo in self._echoes.get((conversation_id, text), []):
+            if not echo.done():
+                echo.set_result(message_id)
+                return
+
+    async def _with_mentions(
+        self, conversation_id: str, text: str, mention_ids: list[str]
+    ) -> tuple[str, list[str]]:
+        """Room.say's text path: "@name" before the text for each mention, and the ids of
+        the members named. A member the service cannot name is not mentioned: the text
+        still goes out."""
         named: dict[str, str] = {}
         for member in mention_ids:
             names = await self._display_names(conversation_id, member)
@@ -248,8 +407,7 @@ class WechatyGateway:
                 named[member] = names[0]
         if named:
             text = MENTION_SEPARATOR.join(f"@{name}" for name in named.values()) + " " + text
-        sent_id = await puppet.message_send_text(conversation_id, text, list(named))
-        return sent_id or None
+        return text, list(named)
 
     # -- connection -------------------------------------------------------------------------
 
@@ -268,13 +426,15 @@ class WechatyGateway:
                 with attempt:
                     await self._run_session()
             # a logged-in connection ended: back-off starts over, after a short pause
+            self._state = "reconnecting"
             await asyncio.sleep(self._timings.reconnect_initial)
 
     async def _run_session(self) -> None:
         """One connection, from connect to the end of its event stream.
 
         Returns if the account was logged in at some point (so back-off starts over);
-        raises `_SessionFailed` if not, and `WechatyLoginError` if the token was refused.
+        raises `_SessionFailed` if not. A refused token raises `WechatyLoginError` before
+        the first login ever (a configuration error) and `_TokenRefused` (retried) after.
         """
         await self._check_reachable()
         bot = self._bot
@@ -297,7 +457,7 @@ class WechatyGateway:
         self._puppet = puppet
         logins_before = self._logins
         tasks = {
-            asyncio.create_task(puppet.start(), name="wechaty-events"),
+            asyncio.create_task(self._open_and_listen(puppet), name="wechaty-events"),
             asyncio.create_task(self._watch(puppet, first_event), name="wechaty-watchdog"),
         }
         handler = asyncio.create_task(self._handle_events(events), name="wechaty-handler")
@@ -307,26 +467,51 @@ class WechatyGateway:
             error = ended.exception()
             reason = repr(error) if error else "the puppet service closed the event stream"
         finally:
+            # Our own cancellation (stop) is never swallowed here: the tasks are cancelled
+            # and waited for a bounded time, and a CancelledError meant for this task
+            # propagates from the wait.
             for task in (*tasks, handler):
                 task.cancel()
-            for task in (*tasks, handler):
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
-            logged_in = self._logins > logins_before
-            self._online = False
-            self._puppet = None
             if puppet.channel is not None:
                 puppet.channel.close()
+            self._online = False
+            self._puppet = None
+            if not await _ended({*tasks, handler}, self._timings.stop):
+                log.error("wechaty: a connection task did not stop in %g s", self._timings.stop)
+        logged_in = self._logins > logins_before
         if isinstance(error, GRPCError) and error.status in _AUTH_FAILURES:
             detail = (error.message or "").replace(self._token, "***")  # keep it out of logs
-            raise WechatyLoginError(
+            refusal = (
                 f"the puppet service at {self._endpoint} refused WECHATY_PUPPET_SERVICE_TOKEN "
                 f"({error.status.name}: {detail})"
-            ) from None
+            )
+            self._last_error = refusal
+            if self._logins == 0:
+                raise WechatyLoginError(refusal) from None
+            self._state = "token_refused"
+            raise _TokenRefused(refusal)
         self._last_error = reason
         if not logged_in:
             raise _SessionFailed(reason)
         log.warning("wechaty: connection to %s lost (%s); reconnecting", self._endpoint, reason)
+
+    async def _open_and_listen(self, puppet: PuppetService) -> None:
+        """`PuppetService.start()` without its flaws: the channel and a stub with deadlines
+        made here, Stop then Start called (as it does), then the event stream read."""
+        channel = Channel(host=self._host, port=self._port)
+        channel._authority = self._token  # how wechaty passes the token (no TLS)
+        puppet.channel = channel
+        puppet._puppet_stub = DeadlinePuppetStub(
+            channel, call_timeout=self._timings.call, send_timeout=self._timings.send
+        )
+        try:
+            await puppet.puppet_stub.stop()  # a previous session's puppet, if any
+        except GRPCError as error:
+            if error.status in _AUTH_FAILURES:
+                raise
+            log.debug("wechaty: the service's Stop answered %s", error.status.name)
+        await puppet.puppet_stub.start()
+        await puppet._listen_for_event()
 
     async def _check_reachable(self) -> None:
         # wechaty's own check blocks the event loop for up to 3 s on an unreachable host
@@ -358,6 +543,18 @@ class WechatyGateway:
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
+        if isinstance(error, _TokenRefused):
+            log.error(
+                "wechaty: %s; the bot cannot read or send WeChat messages until the service "
+                "takes the token again (check the service and WECHATY_PUPPET_SERVICE_TOKEN); "
+                "retry %d in %.1f s",
+                error,
+                state.attempt_number,
+                wait,
+            )
+            return
+        if self._state != "token_refused":
+            self._state = "connecting" if self._logins == 0 else "reconnecting"
         log.warning(
             "wechaty: cannot connect to %s (%s); retry %d in %.1f s",
             self._endpoint,
@@ -395,6 +592,7 @@ class WechatyGateway:
         self._self_id = payload.contact_id
         self._logins += 1
         self._online = True
+        self._state = "online"
         self._logged_in.set()
 
     async def _on_logout(self, payload: EventLogoutPayload) -> None:
@@ -416,8 +614,9 @@ class WechatyGateway:
         message = self._bot.Message.load(payload.message_id)
         await message.ready()
         data = message.payload
-        if data.from_id == self._self_id:
-            return  # the bot's own message, echoed back
+        if data.from_id == self._self_id:  # the bot's own message, echoed back
+            self._echo_arrived(data.room_id or data.to_id, data.text or "", data.id)
+            return
         if message.type() != MessageType.MESSAGE_TYPE_TEXT:
             log.debug("wechaty: ignoring a non-text message %s", payload.message_id)
             return
@@ -469,7 +668,8 @@ class WechatyGateway:
         puppet = self._puppet
         if not self._greeting or not newcomers or puppet is None:
             return
-        await self._say_text(puppet, payload.room_id, self._greeting, newcomers)
+        text, named = await self._with_mentions(payload.room_id, self._greeting, newcomers)
+        await puppet.message_send_text(payload.room_id, text, named)
 
     # -- names ------------------------------------------------------------------------------
 
@@ -541,6 +741,26 @@ def fit_file(path: Path, max_bytes: int, work_dir: Path) -> Path:
         candidate.unlink()
         scale *= 0.8
     raise OutgoingFileTooLarge(f"{path.name} could not be scaled below {max_bytes} bytes")
+
+
+async def _ended(tasks: asyncio.Task[Any] | set[asyncio.Task[Any]], within: float) -> bool:
+    """Wait up to `within` seconds for (cancelled) tasks to end, without taking on their
+    exceptions; True if all ended. A cancellation of the caller propagates."""
+    pending = {tasks} if isinstance(tasks, asyncio.Task) else tasks
+    for task in pending:
+        task.add_done_callback(_consume_outcome)
+    _, still_running = await asyncio.wait(pending, timeout=within)
+    return not still_running
+
+
+def _consume_outcome(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: asyncio never reports it as unhandled
+
+
+def _send_key(message: OutgoingMessage) -> tuple[str, str, tuple[str, ...], str]:
+    """The same message sent again (the outbox's retry of a timed-out send)."""
+    return (message.room_id, message.text, tuple(message.mention_ids), message.image_path or "")
 
 
 def _conversation_of(room_id: str) -> tuple[str, bool]:

@@ -152,7 +152,8 @@ async def accept_and_notify(
         at=now,
         data={"merchant_ids": list(merchant_ids), "reply_by": reply_by.isoformat()},
     )
+    summary = templates.complaint_summary("贵店", case.category, case.problem)
     text = templates.merchant_notice(
-        case.number, case.masked_text, tuple(case.demands), case.amount, reply_by
+        case.number, case.merchant_name, summary, tuple(case.demands), case.amount, reply_by
     )
     await ctx.reply(text, mention_ids=list(merchant_ids), case=case)

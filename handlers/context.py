@@ -22,6 +22,8 @@ from .batch import BatchMemory
 from .open_cases import OpenCasesMemory
 from .rate_limit import SenderRateLimiter
 
+DIRECT_ROOM_PREFIX = "dm:"  # a private chat with the bot (see bot.wechaty_gateway)
+
 
 @dataclass(frozen=True)
 class HandlerConfig:
@@ -86,16 +88,20 @@ class HandlerContext:
         case: Case | None = None,
         room_id: str | None = None,
         image_path: str | None = None,
+        unmasked_in_private: bool = False,
     ) -> None:
         """Queue a reply in this transaction: it is sent only if the change commits.
 
         The text is masked here, whatever built it: a phone number someone typed into a
-        command argument or a display name must not come back out in the group.
+        command argument or a display name must not come back out in the group. Only a reply
+        to a private chat (`dm:` room) may ask to stay unmasked (staff reading a case).
         """
+        room = room_id or self.message.room_id
+        keep = unmasked_in_private and room.startswith(DIRECT_ROOM_PREFIX)
         await outbox.enqueue(
             self.session,
-            room_id=room_id or self.message.room_id,
-            text=mask_text(text),
+            room_id=room,
+            text=text if keep else mask_text(text),
             now=self.now,
             mention_ids=mention_ids,
             image_path=image_path,

@@ -54,6 +54,13 @@ CASE_COLUMNS = (
     ("投诉内容", 60),
 )
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# What a spreadsheet may read as the start of a formula (full-width forms too: Excel's IME
+# input converts them)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+class ExportFailed(Exception):
+    """The workbook could not be built; the message names the case, never a cell's value."""
 
 
 class ExportRow(Protocol):
@@ -111,36 +118,77 @@ def build_workbook(
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     calculator = CalendarFactsCalculator(calendar, policy, tz)
     for case in cases:
-        facts = stored_or_worked_out(case, calculator)
-        sheet.append(
-            [
-                case.number,
-                _local(case.received_at, tz),
-                _local(case.accepted_at, tz),
-                _local(case.closed_at, tz),
-                CaseStatus(case.status).label,
-                case.merchant_name or "",
-                case.grid or "",
-                case.category or "",
-                case.category_group or "",
-                case.problem or "",
-                _number(case.amount),
-                "、".join(case.demands),
-                _number(case.money_returned),
-                case.rating,
-                "是" if facts.overdue_by(as_of) else "",
-                facts.working_days_to_close,
-                case.reporter_name,
-                "、".join(case.contacts),
-                case.raw_text,
-            ]
-        )
+        try:
+            _append_case(sheet, case, calculator, as_of=as_of, tz=tz)
+        except Exception as error:
+            # the message names the case and the error's kind only: openpyxl's own messages
+            # quote the cell's value (a consumer's phone, the complaint), and this one ends up
+            # in the log and in inbox.error
+            raise ExportFailed(f"{case.number}: {type(error).__name__}") from None
     for column in (2, 3, 4):
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.number_format = DATETIME_FORMAT
     sheet.freeze_panes = "B2"
     _stats_sheet(workbook.create_sheet(STATS_SHEET), report)
     return workbook
+
+
+def _append_case(
+    sheet: Worksheet,
+    case: ExportRow,
+    calculator: CalendarFactsCalculator,
+    *,
+    as_of: datetime,
+    tz: ZoneInfo,
+) -> None:
+    facts = stored_or_worked_out(case, calculator)
+    _append_as_text(
+        sheet,
+        [
+            case.number,
+            _local(case.received_at, tz),
+            _local(case.accepted_at, tz),
+            _local(case.closed_at, tz),
+            CaseStatus(case.status).label,
+            case.merchant_name or "",
+            case.grid or "",
+            case.category or "",
+            case.category_group or "",
+            case.problem or "",
+            _number(case.amount),
+            "、".join(case.demands),
+            _number(case.money_returned),
+            case.rating,
+            "是" if facts.overdue_by(as_of) else "",
+            facts.working_days_to_close,
+            case.reporter_name,
+            "、".join(case.contacts),
+            case.raw_text,
+        ],
+    )
+
+
+def cell_text(value: str) -> str:
+    """A string as a cell may hold it: without the control characters the file format
+    refuses (one of them made the whole month's export fail)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def _append_as_text(sheet: Worksheet, values: list[object]) -> None:
+    """Append a row whose strings are text, whatever they start with.
+
+    openpyxl turns a string starting with "=" into a live formula; Excel and LibreOffice also
+    read + - @ (and a leading tab or return) as the start of one. Any member chooses their
+    display name and the complaint text, so such a string is stored as a text cell with a
+    quote prefix: shown as typed, never evaluated, even after the cell is edited.
+    """
+    sheet.append([cell_text(value) if isinstance(value, str) else value for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _stats_sheet(sheet: Worksheet, report: MonthlyReport) -> None:
@@ -166,7 +214,7 @@ def _stats_sheet(sheet: Worksheet, report: MonthlyReport) -> None:
         ("典型案例", "、".join(report.typical_cases)),
     ]
     for label, value in rows:
-        sheet.append([label, value])
+        _append_as_text(sheet, [label, value])
         if label in ("调解成功率", "环比", "同比"):
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
     for title, items in (
@@ -178,7 +226,7 @@ def _stats_sheet(sheet: Worksheet, report: MonthlyReport) -> None:
         sheet.append([])
         _header(sheet, [title, "件数"])
         for label, count in items:
-            sheet.append([label, count])
+            _append_as_text(sheet, [label, count])
 
 
 def save_workbook(workbook: Workbook, directory: Path, month_key: str) -> Path:

@@ -73,6 +73,9 @@ async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
         )
         for event in events
     ]
+    # the group (merchants included) sees the bot's summary; staff by private message, the text
+    full_text = ctx.role.is_staff and ctx.message.room_id.startswith("dm:")
+    summary = templates.complaint_summary(case.merchant_name, case.category, case.problem)
     await ctx.reply(
         templates.case_timeline(
             case.number,
@@ -80,10 +83,12 @@ async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
             case.merchant_name,
             case.amount,
             tuple(case.demands),
-            case.masked_text,
+            case.raw_text if full_text else summary,
             entries,
+            full_text=full_text,
         ),
         case=case,
+        unmasked_in_private=full_text,
     )
 
 

@@ -102,19 +102,41 @@ def nuisance_report() -> str:
 # --- mediation thread
 
 
+def complaint_summary(merchant: str | None, category: str | None, problem: str | None) -> str:
+    """What happened, in one sentence the bot writes from the case's fields.
+
+    Never a quote of the complaint: the group holds merchants, and a quote carries whatever
+    personal details the reporter typed (names, addresses, numbers the masker cannot know).
+    """
+    where = f"在{merchant}" if merchant else ""
+    what = f"{category}消费" if category else "消费"
+    issue = f"遇到{problem}方面的问题" if problem and problem != "其他" else "发生纠纷"
+    return f"消费者反映{where}{what}时{issue}。"
+
+
+def answer_examples(amount: Decimal | None) -> str:
+    """How a merchant may answer, with the case's own amount (never a made-up one)."""
+    agree = f"「同意退还{yuan(amount)}」" if amount is not None else "「同意退款」"
+    return f"{agree}「同意换货」或「不同意，理由…」"
+
+
 def merchant_notice(
     number: str,
-    facts: str,
+    merchant: str | None,
+    summary: str,
     demands: tuple[str, ...],
     amount: Decimal | None,
     reply_by: date,
 ) -> str:
+    """The group notice to the bound merchant: a summary the bot wrote, never the raw text."""
     demand_text = "、".join(demands) if demands else "未注明"
     lines = [
-        f"您好，收到一件关于贵店的消费投诉，编号 {number}。",
-        f"情况：{shorten(facts, 120)}",
-        f"消费者诉求：{demand_text}" + (f"（{yuan(amount)}）" if amount is not None else ""),
-        f"请于{deadline_day(reply_by)}前在群里答复，例如「同意退还58元」「同意换货」或「不同意，理由…」。",
+        f"您好，收到一件关于{merchant or '贵店'}的消费投诉，编号 {number}。",
+        f"情况：{summary}",
+        f"涉及金额：{yuan(amount)}",
+        f"消费者诉求：{demand_text}",
+        f"请于{deadline_day(reply_by)}前在群里答复，例如{answer_examples(amount)}。",
+        "投诉详情由工作人员私下告知，群里不公开消费者的个人信息。",
     ]
     return "\n".join(lines)
 
@@ -230,12 +252,16 @@ def case_timeline(
     demands: tuple[str, ...],
     facts: str,
     entries: list[tuple[datetime, str, str]],
+    *,
+    full_text: bool = False,
 ) -> str:
+    """`/case`. `facts` is the bot's summary, or (`full_text`, staff by private message) the
+    complaint as the reporter wrote it."""
     lines = [
         f"{number}【{status_label}】",
         f"被投诉方：{merchant or '待补充'}；金额：{yuan(amount)}；"
         f"诉求：{'、'.join(demands) or '未注明'}",
-        f"情况：{shorten(facts, 100)}",
+        f"原文：{facts}" if full_text else f"情况：{shorten(facts, 100)}",
         "进展：",
     ]
     for at, label, who in entries:
@@ -336,7 +362,7 @@ def action_not_in_state(action: str, status: str, number: str | None = None) -> 
 def first_answer_reminder(number: str, merchant: str | None, due: date) -> str:
     return (
         f"{merchant or '商家'}您好，投诉 {number} 请于{deadline_day(due)}下班前在群里答复处理意见，"
-        "例如「同意退还58元」「同意换货」或「不同意，理由…」。"
+        f"例如{answer_examples(None)}。"
     )
 
 

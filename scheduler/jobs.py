@@ -35,7 +35,7 @@ class JobSettings:
     summary_day: int
     summary_time: time
     contact_retention_days: int  # 0: personal data is kept
-    charts_dir: Path
+    media_dir: Path  # charts and exports (exports are deleted with the personal data)
     fangxin_review_threshold: int = 3  # 放心消费: more complaints in a month flag a merchant
 
 
@@ -72,6 +72,7 @@ class TimedWork:
                 self.sessions,
                 now=self.clock.now(),
                 retention=timedelta(days=self.settings.contact_retention_days),
+                media_dir=self.settings.media_dir,
             )
         if result.actions or warnings or alerts:
             self.on_queued()
@@ -84,7 +85,7 @@ class TimedWork:
             now=self.clock.now(),
             config=self.config,
             calendar=self.calendar(),
-            charts_dir=self.settings.charts_dir,
+            charts_dir=self.settings.media_dir,
             publish_day=self.settings.summary_day,
             publish_time=self.settings.summary_time,
         )

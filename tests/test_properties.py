@@ -202,15 +202,15 @@ def written_id(draw: st.DrawFn) -> tuple[str, str]:
     return digits.upper(), draw(written(digits))
 
 
-# Text around numbers: no digits, no Latin letters or separators that would join two numbers.
+# Text around numbers: no digits, no Latin letters or separators that would join two numbers
+# (punctuation is a separator between digits, so a filler has a word character at each end).
 FILLER = st.text(
     st.one_of(
         st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
         st.sampled_from("，。：；！？（）【】“”、…😀👍🧧"),
     ),
-    min_size=1,
-    max_size=12,
-)
+    max_size=10,
+).map(lambda text: f"的{text}的")
 DIGIT_HEAVY = st.text(
     st.sampled_from(
         [*"0123456789" * 4, *FULL_WIDTH.values(), *SEPARATORS, *HIDDEN, *"Xx+电话号，。张记a"]

@@ -259,7 +259,9 @@ async def test_bad_input_to_the_sandbox_gets_a_422_saying_where(
 
 
 async def test_a_body_that_is_not_json_gets_a_422(http: httpx.AsyncClient) -> None:
-    response = await http.post(url("room-ok"), content=b"{not json")
+    response = await http.post(
+        url("room-ok"), content=b"{not json", headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "body"

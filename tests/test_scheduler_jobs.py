@@ -23,7 +23,7 @@ def work_for(bot: BotApp, **overrides: object) -> TimedWork:
         "summary_day": 2,
         "summary_time": time(8, 30),
         "contact_retention_days": 0,
-        "charts_dir": Path("media"),
+        "media_dir": Path("media"),
     }
     values.update(overrides)
     return TimedWork(

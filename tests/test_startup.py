@@ -93,7 +93,14 @@ async def test_healthz_answers_while_the_parser_loads_and_a_message_accepted_the
 
         health = await http.get("/healthz")
         assert health.status_code == 200
-        assert health.json() == {"ok": True, "database": True, "gateway": True, "parser": "loading"}
+        assert health.json() == {
+            "ok": True,
+            "database": True,
+            "disk": True,
+            "gateway": True,
+            "gateway_state": "online",
+            "parser": "loading",
+        }
         await post(http, FIRST_COMPLAINT)
         assert await inbox_states(bot) == ["received"]  # committed, waiting for the parser
         assert await bot_replies(bot, http) == []

@@ -86,8 +86,15 @@ class WechatyPeer:
         """Take the gRPC service away; the group and everything said so far stay."""
         await self._post("/service/stop", {})
 
-    async def start_service(self) -> None:
-        await self._post("/service/start", {})
+    async def start_service(self, *, token: str | None = None) -> None:
+        """Open the gRPC service again (with `token`, another token than before)."""
+        await self._post("/service/start", {"token": token} if token else {})
+
+    async def delay_sends(self, *, echo_after: float, respond_after: float, count: int = 1) -> None:
+        """The next `count` text sends go out (their echo with them) after `echo_after`
+        seconds and are answered after `respond_after` seconds."""
+        body = {"echo_after": echo_after, "respond_after": respond_after, "count": count}
+        await self._post("/send/delay", body)
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=self._control, timeout=10) as client:

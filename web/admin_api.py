@@ -56,6 +56,11 @@ from .admin_schemas import (
 from .monthly import MonthlyData, parse_month_key, staff_stats
 
 Sessions = async_sessionmaker[AsyncSession]
+# A row id is a PostgreSQL `integer`; a bigger number can name nothing and used to reach the
+# database (SQLite's 64-bit overflow was a 500). Pages beyond this hold nothing either.
+LARGEST_ID = 2**31 - 1
+LARGEST_PAGE = 1_000_000
+MerchantId = Annotated[int, PathParam(ge=1, le=LARGEST_ID)]
 OnMerchantsChanged = Callable[[], Awaitable[None]]
 
 
@@ -148,12 +153,12 @@ def admin_router(
             str | None, Query(description="受理月份 YYYY-MM（按收到投诉的时间）")
         ] = None,
         merchant: Annotated[str | None, Query(description="商家名称包含", max_length=200)] = None,
-        merchant_id: int | None = None,
+        merchant_id: Annotated[int | None, Query(ge=1, le=LARGEST_ID)] = None,
         q: Annotated[
             str | None,
             Query(description="在编号、商家、投诉人、原始文本中搜索", max_length=200),
         ] = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=LARGEST_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> CasePage:
         query = select(Case)
@@ -291,7 +296,7 @@ def admin_router(
         summary="商家信息",
         responses={404: {"description": "没有这个商家"}},
     )
-    async def get_merchant(merchant_id: int) -> MerchantOut:
+    async def get_merchant(merchant_id: MerchantId) -> MerchantOut:
         async with sessions() as session:
             return merchant_out(await _merchant_or_404(session, merchant_id))
 
@@ -301,7 +306,7 @@ def admin_router(
         summary="修改商家（只改给出的字段）",
         responses={404: {"description": "没有这个商家"}, 409: {"description": "同名商家已存在"}},
     )
-    async def update_merchant(merchant_id: int, body: MerchantPatch) -> MerchantOut:
+    async def update_merchant(merchant_id: MerchantId, body: MerchantPatch) -> MerchantOut:
         changes = body.model_dump(exclude_unset=True)
         # not nullable: null leaves them as they are
         for field in ("name", "aliases", "licences", "committed"):
@@ -321,7 +326,7 @@ def admin_router(
         summary="删除商家（没有案件和绑定成员时）",
         responses={404: {"description": "没有这个商家"}, 409: {"description": "仍被引用"}},
     )
-    async def delete_merchant(merchant_id: int) -> Response:
+    async def delete_merchant(merchant_id: MerchantId) -> Response:
         async with sessions.begin() as session:
             merchant = await _merchant_or_404(session, merchant_id)
             try:

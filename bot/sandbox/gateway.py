@@ -11,8 +11,10 @@ when a line for its room is committed. The wait holds no database connection, on
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +34,9 @@ from ..gateway import Delivery, GatewayUnavailable, MessageSink
 from ..messages import IncomingMessage, OutgoingMessage
 
 MEDIA_URL_PREFIX = "/sandbox/media/"
+# `/export` workbooks (handlers.exports.save_workbook): served for an hour, then deleted
+EXPORT_FILES = "export-*.xlsx"
+EXPORT_LIFETIME_SECONDS = 3600
 LONGEST_WAIT_SECONDS = 30.0
 # Lines written by another process on the same database (several bots on one PostgreSQL)
 # wake nobody here: a waiting request looks again this often, which is still a fraction of
@@ -182,6 +187,10 @@ def _line(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
+def _is_export(message: OutgoingMessage) -> bool:
+    return bool(message.image_path) and Path(message.image_path or "").match(EXPORT_FILES)
+
+
 class SandboxGateway:
     name = "sandbox"
     parallel_sends = 32
@@ -217,8 +226,18 @@ class SandboxGateway:
         not kept)."""
         return self._new_lines.waiters_by_room()
 
+    def expire_exports(self) -> None:
+        """Delete the exports older than an hour: the sandbox serves files to whoever has
+        the link, and an export holds consumers' phone numbers and complaints unmasked."""
+        cutoff = time.time() - EXPORT_LIFETIME_SECONDS
+        for path in self.media_dir.glob(EXPORT_FILES):
+            with suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+
     async def start(self, sink: MessageSink) -> None:
         self.media_dir.mkdir(parents=True, exist_ok=True)
+        self.expire_exports()
         self._new_lines.closed = False
         self._sink = sink
 
@@ -279,6 +298,8 @@ class SandboxGateway:
                 refused = GatewayUnavailable("sandbox refuses sends (fault switch)")
                 break
             taken.append(message)
+        if any(_is_export(message) for message in taken):
+            self.expire_exports()  # a new export clears the expired ones nobody asked for
         now = self._clock.now()
         await self._transcript.submit_many([self._bot_line(message, now) for message in taken])
         return Delivery([transcript_id(message) for message in taken], refused)

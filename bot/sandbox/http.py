@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,16 +31,24 @@ MESSAGES_PATH = "/rooms/{room_id}/messages"
 Checked = TypeVar("Checked")
 
 
+# A POST's body, read at most this far: the longest text (200,000 characters, each written
+# as a six-byte JSON escape at worst) and the other fields fit.
+MAX_BODY_BYTES = 1_400_000
+MentionId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
 class PostMessage(BaseModel):
     sender_id: str = Field(min_length=1, max_length=128)
     sender_name: str = Field(default="", max_length=200)
     text: str = Field(max_length=200_000)
-    mention_ids: list[str] = Field(default_factory=list, max_length=50)
+    mention_ids: list[MentionId] = Field(default_factory=list, max_length=50)
     message_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class TranscriptQuery(BaseModel):
-    after: int = Field(default=0, ge=0)
+    # a transcript line's id (a PostgreSQL `integer`): larger numbers are refused (422),
+    # they used to overflow SQLite's 64-bit integers into a 500
+    after: int = Field(default=0, ge=0, le=2**31 - 1)
     # with nothing after `after`, wait up to this many seconds for the room's next line
     wait: float = Field(default=0.0, ge=0, le=LONGEST_WAIT_SECONDS, allow_inf_nan=False)
 
@@ -50,7 +58,7 @@ def sandbox_router(gateway: SandboxGateway) -> APIRouter:
 
     async def post_message(request: Request) -> JSONResponse:
         room_id = _room_id(request)
-        body = _checked(PostMessage.model_validate_json, await request.body(), "body")
+        body = _checked(PostMessage.model_validate_json, await _json_body(request), "body")
         message_id = await gateway.post(
             room_id,
             sender_id=body.sender_id,
@@ -81,12 +89,37 @@ def sandbox_router(gateway: SandboxGateway) -> APIRouter:
 
     @router.get("/media/{name}")
     async def media(name: str) -> FileResponse:
+        gateway.expire_exports()  # an export older than an hour is deleted, not served
         path = gateway.media_dir / Path(name).name
         if not path.is_file():
             raise HTTPException(status_code=404)
         return FileResponse(path)
 
     return router
+
+
+async def _json_body(request: Request) -> bytes:
+    """The body of a JSON POST, refused unless it says it is JSON (415) and fits (413).
+
+    Only `application/json`: a web page the operator visits may send a cross-origin POST
+    with a "simple" content type (text/plain, a form) without asking first, but not JSON;
+    the browser asks the server (a preflight this app does not answer) and stops there.
+    The body is counted as it arrives, so a 50 MB one is never held in memory.
+    """
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(status_code=415, detail="只接受 application/json")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(status_code=413, detail="消息过大")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(status_code=413, detail="消息过大")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _room_id(request: Request) -> str:

@@ -18,7 +18,11 @@
 //   POST /join             {"id", "name"}: a new contact joins the room, invited by staff
 //   GET  /sent             everything the bot sent: text, mention ids, file name and size
 //   POST /service/stop     close the gRPC service (the mock puppet and its state stay)
-//   POST /service/start    open it again on the same port
+//   POST /service/start    open it again on the same port; {"token"?} with another token
+//   POST /send/delay       {"echo_after", "respond_after", "count"?: 1}: the next `count`
+//                          text sends are delivered (the echo goes out) after echo_after
+//                          seconds and answered after respond_after seconds, as a peer
+//                          that freezes after taking a message does
 
 import http from 'node:http'
 import process from 'node:process'
@@ -34,6 +38,10 @@ const MEMBERS = [
   { id: 'merchant-zhang', name: '张记饺子馆老板', role: 'merchant' },
   { id: 'staff-wang', name: '监管所王科长', role: 'staff' },
 ]
+
+function sleep (seconds) {
+  return new Promise(resolve => setTimeout(resolve, seconds * 1000))
+}
 
 function parseArgs (argv) {
   const options = { grpcPort: 0, token: '', controlPort: 0 }
@@ -83,12 +91,21 @@ class RecordingPuppetMock extends PuppetMock {
   constructor (options) {
     super(options)
     this.sent = []
+    this.delays = []
   }
 
   async messageSendText (conversationId, text, mentionIdList = []) {
+    const delay = this.delays.shift()
+    if (delay) await sleep(delay.echoAfter)
     const messageId = this.sayAsBot(conversationId, text, mentionIdList)
     this.record({ kind: 'text', conversation_id: conversationId, message_id: messageId, text, mention_ids: [...mentionIdList] })
+    if (delay) await sleep(Math.max(0, delay.respondAfter - delay.echoAfter))
     return messageId
+  }
+
+  delaySends ({ echo_after: echoAfter = 0, respond_after: respondAfter = 0, count = 1 }) {
+    for (let i = 0; i < count; i++) this.delays.push({ echoAfter, respondAfter })
+    return { ok: true }
   }
 
   async messageSendFile (conversationId, fileBox) {
@@ -133,8 +150,9 @@ class Peer {
     this.server = undefined
   }
 
-  async startService () {
+  async startService ({ token } = {}) {
     if (this.server) return
+    if (token) this.token = token
     const server = new PuppetServer({
       endpoint: `127.0.0.1:${this.grpcPort}`,
       puppet: this.puppet,
@@ -204,7 +222,8 @@ function controlServer (peer) {
     'POST /say': body => peer.say(body),
     'POST /join': body => peer.join(body),
     'POST /service/stop': async () => { await peer.stopService(); return peer.state() },
-    'POST /service/start': async () => { await peer.startService(); return peer.state() },
+    'POST /service/start': async body => { await peer.startService(body); return peer.state() },
+    'POST /send/delay': body => peer.puppet.delaySends(body),
   }
   return http.createServer(async (request, response) => {
     const route = routes[`${request.method} ${request.url.split('?')[0]}`]
