@@ -254,3 +254,32 @@ async def test_the_api_takes_a_raw_csv_body_and_a_dry_run(
 
     anonymous = await http.post("/api/merchants/import", content=body)
     assert anonymous.status_code == 401
+
+
+async def test_the_merchant_api_keeps_status_licences_and_the_commitment(
+    bot: BotApp, http: httpx.AsyncClient
+) -> None:
+    headers = await staff_token(bot)
+    body = {
+        "name": "新开茶饮店",
+        "street": "湖西街道",
+        "business_status": "歇业",
+        "licences": ["营业执照", "食品经营许可证"],
+        "licence_valid_until": "2027-03-31",
+        "committed": True,
+        "committed_on": "2026-05-01",
+    }
+
+    created = await http.post("/api/merchants", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert {key: created.json()[key] for key in body} == body
+    merchant_id = created.json()["id"]
+    patched = await http.patch(
+        f"/api/merchants/{merchant_id}", json={"business_status": "在营"}, headers=headers
+    )
+    assert patched.json()["business_status"] == "在营"
+    assert patched.json()["licences"] == ["营业执照", "食品经营许可证"]
+    refused = await http.post(
+        "/api/merchants", json={"name": "某店", "business_status": "停摆"}, headers=headers
+    )
+    assert refused.status_code == 422
