@@ -39,10 +39,12 @@ from scheduler import JobSettings, TimedWork, add_jobs, build_scheduler, catch_u
 from storage.calendar import load_overrides
 from storage.db import create_engine, create_session_factory
 from storage.models import Merchant
+from storage.offices import sync_offices
 from storage.schema import ensure_schema_at_head
 from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
+from web.disclosure import disclosure_router
 from web.monthly import MonthlyData
 
 from .dispatcher import MessageDispatcher
@@ -120,6 +122,7 @@ class BotApp:
                 summary_time=settings.summary_time,
                 contact_retention_days=settings.contact_retention_days,
                 media_dir=settings.data_dir / "media",
+                fangxin_review_threshold=settings.fangxin_review_threshold,
             ),
             on_queued=self.sender.wake,
         )
@@ -191,6 +194,8 @@ class BotApp:
             deadline_policy=self.handler_config.deadline_policy,
             timezone=self.timezone,
         )
+        async with self.sessions.begin() as session:
+            await sync_offices(session, self.settings.office_list())
         await self.reload_merchants()
         await self.reload_calendar()
         self._report_loading_failure = not wait_until_ready
@@ -301,6 +306,8 @@ class BotApp:
             await self.reload_merchants()
         if "calendar" in kinds:
             await self.reload_calendar()
+        if "offices" in kinds:  # a group moved to another office (`/office`)
+            self.shared.room_offices.clear()
 
     async def reload_calendar(self) -> None:
         async with self.sessions() as session:
@@ -375,6 +382,11 @@ class BotApp:
         routers = [
             admin_router(
                 monthly, build_workbook=build_workbook, on_merchants_changed=self.reload_merchants
+            ),
+            disclosure_router(  # before the board: /board/merchants is not a month
+                monthly,
+                enabled=self.settings.disclosure_enabled,
+                min_complaints=self.settings.disclosure_min_complaints,
             ),
             board_router(monthly, show_merchants=self.handler_config.summary_show_merchants),
         ]

@@ -47,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup.add_argument("path", help="where to write the copy")
 
     add_token_parser(commands)
+    add_merchants_parser(commands)
 
     args = parser.parse_args(argv)
     settings = Settings()
@@ -65,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(erase_case(settings, args.number))
     if args.command == "backup":
         return backup_database(settings, args.path)
+    if args.command == "merchants":
+        return asyncio.run(merchants_command(settings, args))
     return 2
 
 
@@ -372,6 +375,64 @@ async def token_command(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     finally:
         await engine.dispose()
+
+
+def add_merchants_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    registry = commands.add_parser("merchants", help="the merchant registry (摸排表 .xlsx/.csv)")
+    registry_commands = registry.add_subparsers(dest="merchants_command", required=True)
+    load = registry_commands.add_parser(
+        "import", help="import a survey sheet; exit 0 all good, 1 rows rejected, 2 unreadable"
+    )
+    load.add_argument("file", help=".xlsx or .csv (UTF-8 or GB18030)")
+    load.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
+    load.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
+    dump = registry_commands.add_parser("export", help="write the registry as .xlsx or .csv")
+    dump.add_argument("file", help="where to write (.xlsx or .csv)")
+
+
+async def merchants_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Import or export the registry; the report goes to stdout, an unusable file to stderr."""
+    from pathlib import Path
+
+    from handlers.registry_files import RegistryFileError, read_import_plan, write_registry_file
+    from handlers.registry_import import import_registry, registry_entries
+    from mediation import programme_templates as say
+    from mediation.clock import SystemClock
+    from mediation.registry import export_rows
+    from storage.db import create_engine, create_session_factory
+    from storage.migrate import upgrade_to_head
+
+    path = Path(args.file)
+    try:
+        plan = read_import_plan(path) if args.merchants_command == "import" else None
+    except RegistryFileError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await upgrade_to_head(engine, **migration_settings(settings))
+        async with create_session_factory(engine).begin() as session:
+            if plan is None:
+                entries = [entry for _, entry in await registry_entries(session)]
+                header, rows = export_rows(entries)
+                try:
+                    write_registry_file(path, header, rows)
+                except RegistryFileError as error:
+                    print(str(error), file=sys.stderr)
+                    return 2
+                print(say.registry_exported(str(path), len(rows)))
+                return 0
+            outcome = await import_registry(
+                session,
+                plan,
+                now=SystemClock().now(),
+                dry_run=args.dry_run,
+                skip_bad=args.skip_bad,
+            )
+    finally:
+        await engine.dispose()
+    print(outcome.text(dry_run=args.dry_run))
+    return outcome.exit_code
 
 
 if __name__ == "__main__":

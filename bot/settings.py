@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mediation.deadlines import DeadlinePolicy
+from mediation.offices import Office, parse_offices
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,14 @@ class Settings(BaseSettings):
     summary_time: time = time(9, 0)
     summary_show_merchants: bool = False
 
+    # offices (监管所) as 名称:前缀,…; the first is the default one. Blank: one office, CY
+    offices: str = ""
+
+    # per-merchant 公示 (/board/merchants, /api/public/merchants) and the 放心消费 review
+    disclosure_enabled: bool = True
+    disclosure_min_complaints: int = Field(default=3, ge=1)
+    fangxin_review_threshold: int = Field(default=3, ge=0)
+
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
     sender_messages_per_minute: int = 20
@@ -69,6 +78,15 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in ("", "auto"):
             return None
         return value
+
+    @field_validator("offices")
+    @classmethod
+    def _offices_are_readable(cls, value: str) -> str:
+        parse_offices(value)  # a ValueError names the bad item
+        return value
+
+    def office_list(self) -> tuple[Office, ...]:
+        return parse_offices(self.offices)
 
     @field_validator("admins", mode="before")
     @classmethod

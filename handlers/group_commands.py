@@ -11,6 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from mediation import programme_templates as say
 from mediation import templates
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind, ready_for_mediation
@@ -18,11 +19,12 @@ from mediation.lifecycle import CaseAction
 from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
 from storage import calendar as calendar_store
-from storage import case_queries, cases, members, outbox
+from storage import case_queries, cases, members, offices, outbox
 from storage.calendar_facts import refresh_calendar_facts_around
 from storage.models import Case, Merchant
 
 from .case_actions import accept_and_notify, act
+from .case_merchant import merchant_set
 from .context import HandlerContext
 from .merchants import save_merchant
 from .permissions import may_see_case
@@ -205,16 +207,30 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
 
 @on_command("role", aliases=("身份",), roles=ADMIN_ONLY, usage=templates.USAGE_ROLE)
 async def cmd_role(ctx: HandlerContext, call: CommandCall) -> None:
-    if not call.mention_ids or len(call.args) != 1 or call.args[0] not in ROLE_BY_LABEL:
+    if not call.mention_ids or len(call.args) not in (1, 2) or call.args[0] not in ROLE_BY_LABEL:
         raise UsageError
     role = ROLE_BY_LABEL[call.args[0]]
     if role is Role.ADMIN:
         raise UsageError  # admins come from the settings only
+    office = None
+    if len(call.args) == 2:  # `/role @某 工作人员 湖西所`: staff of an office
+        if role is not Role.STAFF:
+            raise UsageError
+        office = await offices.by_name(ctx.session, call.args[1])
+        if office is None:
+            names = [known.name for known in await offices.all_offices(ctx.session)]
+            await ctx.reply(say.unknown_office(call.args[1][:50], names))
+            return
     member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
     member.role = role
     if role is not Role.MERCHANT:
         member.merchant_id = None
-    await ctx.reply(templates.role_granted(member.display_name or member.id, role.label))
+    name = member.display_name or member.id
+    if office is not None:
+        member.office_id = office.id
+        await ctx.reply(say.office_staff_granted(name, role.label, office.name))
+        return
+    await ctx.reply(templates.role_granted(name, role.label))
 
 
 @on_command("bind", aliases=("绑定",), roles=STAFF, usage=templates.USAGE_BIND)
@@ -243,7 +259,9 @@ async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None
     for case in waiting:
         if not ready_for_mediation(case.missing):
             continue
-        case.merchant_id = merchant.id
+        if case.merchant_id != merchant.id:
+            case.merchant_id = merchant.id
+            await merchant_set(ctx, case)
         await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
 
 

@@ -20,7 +20,9 @@ from storage import cases
 from storage.models import Case
 
 from .case_actions import accept_and_notify, merchant_member_ids
+from .case_merchant import merchant_set
 from .context import HandlerContext
+from .offices import room_office
 
 MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compared with
 OPEN_STATUS_VALUES = sorted(status.value for status in OPEN_STATUSES)
@@ -51,7 +53,8 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
 
 async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
     message = ctx.message
-    number = await cases.next_case_number(ctx.session, case_period(ctx.local_now))
+    office_id, prefix = await room_office(ctx)  # the group's office (issue 20)
+    number = await cases.next_case_number(ctx.session, case_period(ctx.local_now), prefix)
     case = Case(
         number=number,
         room_id=message.room_id,
@@ -72,6 +75,7 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         received_at=ctx.now,
         updated_at=ctx.now,
         source_message_id=message.message_id,
+        office_id=office_id,
     )
     ctx.session.add(case)
     cases.record_event(
@@ -83,6 +87,7 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         at=ctx.now,
         data={"confidence": parsed.confidence, "inbox_id": message.id},
     )
+    await merchant_set(ctx, case)  # the registry's area and trading-lead alert
     return case
 
 
@@ -118,6 +123,7 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
     if "merchant" in missing and parsed.merchant:
         case.merchant_name = parsed.merchant
         case.merchant_id = parsed.merchant_id
+        await merchant_set(ctx, case)
         added.append("merchant")
     if "demand" in missing and parsed.demands:
         case.demands = list(parsed.demands)

@@ -1,5 +1,6 @@
 """Writing the merchant registry: the one way chat commands (`/merchant add`, `/bind`) and
-the admin API create, change or delete a merchant.
+the admin API and the registry import (`handlers.registry_import`) create, change or delete
+a merchant.
 
 The registry is also the parser's dictionary, loaded by every process; each write raises
 the `merchants` reference version in the caller's transaction, so the change and the
@@ -17,7 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import merchants, reference
 from storage.models import Merchant
 
-EDITABLE_FIELDS = ("name", "aliases", "licence_no", "address", "grid")
+EDITABLE_FIELDS = (
+    "name",
+    "aliases",
+    "licence_no",
+    "address",
+    "grid",
+    # the street survey's columns (`handlers.registry_import`)
+    "street",
+    "community",
+    "business_status",
+    "licences",
+    "licence_valid_until",
+    "committed",
+    "committed_on",
+)
 
 
 class MerchantNameTaken(Exception):
@@ -58,6 +73,8 @@ async def save_merchant(
             raise ValueError("a merchant needs a name")
     if "aliases" in values:
         values["aliases"] = clean_aliases(values["aliases"])  # type: ignore[arg-type]
+    if "licences" in values:
+        values["licences"] = clean_aliases(values["licences"])  # the same cleaning
     created = False
     if merchant is None:
         name = str(values.get("name", ""))

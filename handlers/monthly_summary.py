@@ -25,10 +25,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mediation import programme_templates as say
 from mediation import templates
 from mediation.reports import Month, MonthlyReport, last_completed_month
 from mediation.workdays import WorkingCalendar
-from storage import outbox, summaries
+from storage import offices, outbox, summaries
 from storage.report_queries import monthly_report
 
 from .context import HandlerConfig
@@ -75,13 +76,29 @@ async def post_monthly_summaries(
         )
         if not waiting:
             return 0
-        report = await monthly_report(
-            session, month, config.timezone, calendar, policy=config.deadline_policy
-        )
-    text = templates.monthly_summary(report, show_merchants=config.summary_show_merchants)
-    chart = await asyncio.to_thread(_write_chart, report, charts_dir)
+        known = await offices.all_offices(session)
+        # with several offices each group gets its own office's figures
+        room_office = await offices.offices_of_rooms(session, waiting) if len(known) > 1 else {}
+        names = {office.id: office.name for office in known}
+        editions: dict[int | None, tuple[str, Path]] = {}
+        for office_id in sorted({room_office.get(room_id) for room_id in waiting}, key=str):
+            report = await monthly_report(
+                session,
+                month,
+                config.timezone,
+                calendar,
+                policy=config.deadline_policy,
+                office_id=office_id,
+            )
+            text = templates.monthly_summary(report, show_merchants=config.summary_show_merchants)
+            if office_id is not None:
+                text += "\n" + say.office_summary_note(names.get(office_id, ""))
+            suffix = f"-{office_id}" if office_id is not None else ""
+            chart = await asyncio.to_thread(_write_chart, report, charts_dir, suffix)
+            editions[office_id] = (text, chart)
     posted = 0
     for room_id in waiting:
+        text, chart = editions[room_office.get(room_id)]
         if await _post(sessions, room_id, month, text, chart, now):
             posted += 1
     if posted:
@@ -119,14 +136,14 @@ async def _post(
     return True
 
 
-def _write_chart(report: MonthlyReport, charts_dir: Path) -> Path:
-    """The month's category chart, written once per month (same bytes for every room)."""
+def _write_chart(report: MonthlyReport, charts_dir: Path, suffix: str = "") -> Path:
+    """The month's category chart, written once per month and office (`suffix`)."""
     # imported here: matplotlib takes a second or two to load and is needed once a month
     from mediation.charts import category_bar_chart
 
     png = category_bar_chart(templates.category_chart_title(report.month.label), report.by_category)
     charts_dir.mkdir(parents=True, exist_ok=True)
-    path = charts_dir / f"summary-{report.month.key}.png"
+    path = charts_dir / f"summary-{report.month.key}{suffix}.png"
     partial = path.with_name(f"{path.name}.{secrets.token_hex(6)}.part")  # one per writer
     partial.write_bytes(png)
     os.replace(partial, path)

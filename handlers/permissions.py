@@ -8,10 +8,13 @@ from storage.models import Case, Member
 
 
 def may_see_case(member: Member, case: Case) -> bool:
-    """Staff see every case; a merchant only its own; anyone else the cases they reported."""
+    """Admins see every case, staff their office's; a merchant only its own; anyone else
+    the cases they reported."""
     role = Role(member.role)
-    if role.is_staff:
+    if role is Role.ADMIN:
         return True
+    if role.is_staff:
+        return member.office_id == case.office_id
     if role is Role.MERCHANT:
         return member.merchant_id is not None and member.merchant_id == case.merchant_id
     return member.id == case.reporter_id

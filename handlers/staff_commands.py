@@ -16,9 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mediation import programme_templates as say
 from mediation import templates
 from mediation.cases import CaseStatus
 from mediation.deadlines import DeadlinePolicy
+from mediation.registry import trading_concerns
 from mediation.reports import (
     MONTH_WORDS,
     Month,
@@ -28,7 +30,8 @@ from mediation.reports import (
 )
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
-from storage import case_queries, merchants
+from storage import case_queries, merchants, offices
+from storage.area_queries import received_by_area
 from storage.export_rows import export_rows
 from storage.models import Case
 from storage.report_queries import monthly_report
@@ -38,8 +41,10 @@ from .exports import ExportRow, build_workbook, save_workbook
 from .group_commands import merchant_fields
 from .merchants import save_merchant
 from .registry import STAFF, CommandCall, UsageError, on_command
+from .registry_import import entry_of
 
 DIRECT_ROOM_PREFIX = "dm:"
+WHOLE_DISTRICT = "全区"  # `/stats 上月 全区`: every office
 LIST_LIMIT = 20
 MERCHANT_LIST_LIMIT = 30
 CASE_LIST_KINDS = {
@@ -88,6 +93,9 @@ async def cmd_stats(ctx: HandlerContext, call: CommandCall) -> None:
         raise UsageError
     month = _month_arg(ctx, month_word)
     grid = rest[0][:100] if rest else None
+    office = await offices.by_name(ctx.session, grid) if grid else None
+    if office is not None or grid == WHOLE_DISTRICT:  # an office's figures, or all of them
+        grid = None
     report = await monthly_report(
         ctx.session,
         month,
@@ -96,10 +104,17 @@ async def cmd_stats(ctx: HandlerContext, call: CommandCall) -> None:
         grid=grid,
         policy=ctx.config.deadline_policy,
         now=ctx.now,
+        office_id=office.id if office is not None else None,
     )
     # merchants sit in the group: each sees only its own cases (summary_show_merchants opts in)
     show_merchants = _in_private_chat(ctx) or ctx.config.summary_show_merchants
-    await ctx.reply(templates.stats_report(report, grid, show_merchants=show_merchants))
+    label = office.name if office is not None else grid
+    text = templates.stats_report(report, label, show_merchants=show_merchants)
+    if grid is None and office is None:
+        areas = await received_by_area(ctx.session, month, ctx.config.timezone)
+        if not areas.empty:
+            text += "\n" + say.area_lines(areas.by_street, areas.by_community)
+    await ctx.reply(text)
 
 
 # merchants, grid workers and members see the cases they may see (`_visible_open_cases`)
@@ -137,7 +152,8 @@ async def _visible_open_cases(ctx: HandlerContext, *, mine: bool) -> list[Case]:
     role = ctx.role
     if role.is_staff:
         assignee = ctx.sender.id if mine else None
-        return await case_queries.open_cases(ctx.session, assignee_id=assignee)
+        office = None if role is Role.ADMIN else ctx.sender.office_id
+        return await case_queries.open_cases(ctx.session, assignee_id=assignee, office_id=office)
     if role is Role.MERCHANT:
         if ctx.sender.merchant_id is None:
             return []
@@ -221,11 +237,12 @@ def _in_private_chat(ctx: HandlerContext) -> bool:
 
 @on_command("merchant", aliases=("商家",), roles=STAFF, usage=templates.USAGE_MERCHANT)
 async def cmd_merchant(ctx: HandlerContext, call: CommandCall) -> None:
-    """`/merchant add|list|info`: the merchant registry."""
-    if not call.args or call.args[0].lower() not in MERCHANT_ACTIONS:
+    """`/merchant 名称 | add | list | info`: the merchant registry (a bare name is `info`)."""
+    if not call.args:
         raise UsageError
-    action = MERCHANT_ACTIONS[call.args[0].lower()]
-    args = call.args[1:]
+    action = MERCHANT_ACTIONS.get(call.args[0].lower())
+    args = call.args[1:] if action is not None else call.args
+    action = action or "info"
     if action == "add":
         await _merchant_add(ctx, args)
     elif action == "list":
@@ -257,7 +274,26 @@ async def _merchant_info(ctx: HandlerContext, args: list[str]) -> None:
         await ctx.reply(templates.unknown_merchant(args[0][:100]))
         return
     record = await merchants.record_of(ctx.session, merchant.id)
-    await ctx.reply(
+    tz = ctx.config.timezone
+    recent = [
+        say.merchant_case_line(
+            case.number, CaseStatus(case.status).label, case.received_at.astimezone(tz).date()
+        )
+        for case in await merchants.recent_cases(ctx.session, merchant.id)
+    ]
+    entry = entry_of(merchant)
+    registry = say.merchant_registry_lines(
+        street=entry.street,
+        community=entry.community,
+        status=entry.status.value if entry.status else None,
+        concerns=list(trading_concerns(entry, ctx.local_now.date())),
+        licences=list(entry.licences),
+        licence_valid_until=entry.licence_valid_until,
+        committed=entry.committed,
+        committed_on=entry.committed_on,
+        cases=recent,
+    )
+    info = (
         templates.merchant_info(
             merchant.name,
             list(merchant.aliases),
@@ -271,3 +307,4 @@ async def _merchant_info(ctx: HandlerContext, args: list[str]) -> None:
             record.money_returned,
         )
     )
+    await ctx.reply(f"{info}\n{registry}")

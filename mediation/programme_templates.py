@@ -337,3 +337,135 @@ def fangxin_review(merchant: str, month_label: str, complaints: int, numbers: li
         f"（{'、'.join(numbers)}），超过复核标准，请工作人员复核其承诺情况。"
         "是否撤销由工作人员决定，系统不会自动处理。"
     )
+
+
+# --- the registry import's report (issue 20)
+
+
+def registry_row_updated(row_number: int, name: str, columns: list[str]) -> str:
+    return f"第{row_number}行：{name}（{'、'.join(columns)}）"
+
+
+def registry_import_report(
+    *,
+    added: int,
+    updated: int,
+    unchanged: int,
+    rejected: list[str],
+    updated_lines: list[str],
+    dry_run: bool,
+    written: bool,
+) -> str:
+    if dry_run:
+        head = "试导入（--dry-run），未写入任何数据："
+    elif written:
+        head = "商家档案已导入：" if not rejected else "商家档案已导入（已跳过有问题的行）："
+    else:
+        head = (
+            "有行未通过检查，本次导入未写入任何数据"
+            "（可修改后重新导入，或加 --skip-bad 跳过这些行）："
+        )
+    lines = [
+        head,
+        f"新增 {added} 家，更新 {updated} 家，未变 {unchanged} 家，退回 {len(rejected)} 行",
+    ]
+    if updated_lines:
+        lines.append("更新：")
+        lines.extend(f"  {line}" for line in updated_lines)
+    if rejected:
+        lines.append("退回：")
+        lines.extend(f"  {line}" for line in rejected)
+    return "\n".join(lines)
+
+
+def registry_exported(path: str, count: int) -> str:
+    return f"已导出 {count} 家商家到 {path}。"
+
+
+# --- /merchant 名称: the registry entry (issue 20)
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def merchant_registry_lines(
+    *,
+    street: str | None,
+    community: str | None,
+    status: str | None,
+    concerns: list[str],
+    licences: list[str],
+    licence_valid_until: date | None,
+    committed: bool,
+    committed_on: date | None,
+    cases: list[str],
+) -> str:
+    area = "、".join(part for part in (street, community) if part) or "未登记"
+    state = status or "未摸排"
+    if concerns:
+        state += f"（注意：{'，'.join(concerns)}）"
+    until = f"（有效期至{_day(licence_valid_until)}）" if licence_valid_until else ""
+    promise = "已承诺" + (f"（{_day(committed_on)}）" if committed_on else "")
+    lines = [
+        f"街道/社区：{area}",
+        f"经营状态：{state}",
+        f"证照：{'、'.join(licences) or '未登记'}{until}",
+        f"放心消费：{promise if committed else '未承诺'}",
+    ]
+    if cases:
+        lines.append("最近的投诉：")
+        lines.extend(cases)
+    return "\n".join(lines)
+
+
+def merchant_case_line(number: str, status_label: str, received: date) -> str:
+    return f"{number}【{status_label}】{received.month}月{received.day}日登记"
+
+
+# --- where complaints came from (/stats and the board; issue 20)
+
+
+def area_lines(by_street: list[tuple[str, int]], by_community: list[tuple[str, int]]) -> str:
+    def counted(pairs: list[tuple[str, int]]) -> str:
+        return "、".join(f"{name} {count}件" for name, count in pairs[:8])
+
+    lines = []
+    if by_street:
+        lines.append(f"按街道：{counted(by_street)}")
+    if by_community:
+        lines.append(f"按社区：{counted(by_community)}")
+    return "\n".join(lines)
+
+
+# --- offices (issue 20)
+
+USAGE_OFFICE = "/office [监管所名称] —— 查看或设置本群所属的监管所（管理员）"
+
+
+def office_of_group(name: str, names: list[str]) -> str:
+    return f"本群属于{name}。可选：{'、'.join(names)}。"
+
+
+def office_assigned(name: str, prefix: str) -> str:
+    return f"本群已划归{name}，此后登记的投诉编号以 {prefix} 开头。"
+
+
+def unknown_office(name: str, names: list[str]) -> str:
+    return f"没有名为「{name}」的监管所。可选：{'、'.join(names)}。"
+
+
+def office_staff_granted(member: str, role_label: str, office: str) -> str:
+    return f"已将 {member} 设为{office}{role_label}。"
+
+
+def case_of_other_office(number: str) -> str:
+    return f"{number} 属于其他监管所，请由该所工作人员处理。"
+
+
+def stats_scope(office: str | None) -> str:
+    return f"（{office}）" if office else "（全区）"
+
+
+def office_summary_note(office: str) -> str:
+    return f"（以上为{office}辖区的数据。）"

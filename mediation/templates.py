@@ -221,13 +221,15 @@ USAGE_ASSIGN = "/assign 编号 @工作人员 —— 指派承办人"
 USAGE_REFUSE = "/refuse 编号 理由 —— 不予受理"
 USAGE_CLOSE = "/close 编号 成功|失败 [挽回金额] —— 结案"
 USAGE_REOPEN = "/reopen 编号 —— 重新开启调解"
-USAGE_ROLE = "/role @成员 工作人员|网格员|商家 —— 设置成员身份"
+USAGE_ROLE = "/role @成员 工作人员|网格员|商家 [监管所] —— 设置成员身份"
 USAGE_OUTBOX = "/outbox [retry] —— 查看发送失败的消息，或全部重发"
 USAGE_CALENDAR = "/calendar [年份] 或 /calendar 日期 上班|放假 [说明] —— 查看或录入放假调休安排"
-USAGE_STATS = "/stats [YYYY-MM|本月|上月] [社区/网格] —— 月度投诉统计，如 /stats 2026-06"
+USAGE_STATS = (
+    "/stats [YYYY-MM|本月|上月] [社区/网格|监管所|全区] —— 月度投诉统计，如 /stats 2026-06"
+)
 USAGE_CASES = "/cases [进行中|超期|我的] —— 案件列表"
 USAGE_EXPORT = "/export [YYYY-MM|本月|上月] —— 导出月度案件统计表（Excel，私信发送）"
-USAGE_MERCHANT = "/merchant add 名称 [信用代码] [网格] | list [网格] | info 名称 —— 商家档案"
+USAGE_MERCHANT = "/merchant add 名称 [信用代码] [网格] | list [网格] | [info] 名称 —— 商家档案"
 
 
 def help_text(usage_lines: list[str]) -> str:

@@ -21,6 +21,7 @@ from handlers import HandlerConfig
 from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_year_unknown
 from handlers.erasure import erase_expired
 from handlers.monthly_summary import post_monthly_summaries
+from handlers.registry_alerts import send_registry_alerts
 from mediation.clock import Clock
 from mediation.workdays import WorkingCalendar
 
@@ -35,6 +36,7 @@ class JobSettings:
     summary_time: time
     contact_retention_days: int  # 0: personal data is kept
     media_dir: Path  # charts and exports (exports are deleted with the personal data)
+    fangxin_review_threshold: int = 3  # 放心消费: more complaints in a month flag a merchant
 
 
 @dataclass
@@ -50,12 +52,20 @@ class TimedWork:
 
     async def sweep(self) -> SweepResult:
         """Deadline reminders and escalations, then the December warning about next year's
-        调休 days, then the erasure of personal data past its retention."""
+        调休 days, the registry alerts (放心消费 review, expiring licences), then the erasure
+        of personal data past its retention."""
         result = await sweep_deadlines(
             self.sessions, now=self.clock.now(), config=self.config, calendar=self.calendar()
         )
         warnings = await warn_if_next_year_unknown(
             self.sessions, now=self.clock.now(), config=self.config, calendar=self.calendar()
+        )
+        alerts = await send_registry_alerts(
+            self.sessions,
+            now=self.clock.now(),
+            config=self.config,
+            calendar=self.calendar(),
+            review_threshold=self.settings.fangxin_review_threshold,
         )
         if self.settings.contact_retention_days > 0:
             await erase_expired(
@@ -64,7 +74,7 @@ class TimedWork:
                 retention=timedelta(days=self.settings.contact_retention_days),
                 media_dir=self.settings.media_dir,
             )
-        if result.actions or warnings:
+        if result.actions or warnings or alerts:
             self.on_queued()
         return result
 

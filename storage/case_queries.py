@@ -38,8 +38,9 @@ async def open_cases(
     reporter_id: str | None = None,
     merchant_id: int | None = None,
     assignee_id: str | None = None,
+    office_id: int | None = None,
 ) -> list[Case]:
-    """Open cases, oldest first, narrowed by reporter / merchant / assignee when given."""
+    """Open cases, oldest first, narrowed by reporter / merchant / assignee / office."""
     statement = (
         select(Case)
         .where(Case.status.in_([status.value for status in OPEN_STATUSES]))
@@ -51,6 +52,8 @@ async def open_cases(
         statement = statement.where(Case.merchant_id == merchant_id)
     if assignee_id is not None:
         statement = statement.where(Case.assignee_id == assignee_id)
+    if office_id is not None:
+        statement = statement.where(Case.office_id == office_id)
     return list(await session.scalars(statement))
 
 

@@ -16,19 +16,22 @@ from .models import Case, CaseCounter, CaseEvent
 from .upsert import insert_ignore
 
 
-async def next_case_number(session: AsyncSession, period: str) -> str:
-    """Allocate the next number in a period inside the caller's transaction.
+async def next_case_number(session: AsyncSession, period: str, prefix: str = "CY") -> str:
+    """Allocate the next number of an office prefix in a period inside the caller's
+    transaction. Each prefix counts on its own (the counter key is the period for CY, as
+    before offices existed, else prefix + period).
 
     The first case of a period creates its counter; when another process creates it at the
     same moment, this one takes the next number from that counter instead.
     """
-    sequence = await _increment(session, period)
+    key = period if prefix == "CY" else f"{prefix}{period}"
+    sequence = await _increment(session, key)
     if sequence is None:
-        values = {"period": period, "last_sequence": 1}
+        values = {"period": key, "last_sequence": 1}
         created = await insert_ignore(session, CaseCounter, values, returning=CaseCounter.period)
-        sequence = 1 if created is not None else await _increment(session, period)
+        sequence = 1 if created is not None else await _increment(session, key)
     assert sequence is not None
-    return format_case_number(period, sequence)
+    return format_case_number(period, sequence, prefix)
 
 
 async def _increment(session: AsyncSession, period: str) -> int | None:

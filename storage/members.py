@@ -82,3 +82,13 @@ async def display_names(session: AsyncSession, member_ids: Collection[str]) -> d
 async def room_ids(session: AsyncSession) -> list[str]:
     """Every room the bot has seen, by id."""
     return list(await session.scalars(select(Room.id).order_by(Room.id)))
+
+
+async def staff_ids(session: AsyncSession, office_id: int | None = None) -> list[str]:
+    """Members with the staff or admin role, by id; with `office_id`, only that office's
+    staff and the admins (admins from the settings may be missing until they first speak:
+    callers add `HandlerConfig.admins`)."""
+    statement = select(Member.id).where(Member.role.in_([Role.STAFF, Role.ADMIN]))
+    if office_id is not None:
+        statement = statement.where(or_(Member.role == Role.ADMIN, Member.office_id == office_id))
+    return list(await session.scalars(statement.order_by(Member.id)))

@@ -110,3 +110,14 @@ async def case_count(session: AsyncSession, merchant_id: int) -> int:
         select(func.count()).select_from(Case).where(Case.merchant_id == merchant_id)
     )
     return int(count or 0)
+
+
+async def recent_cases(session: AsyncSession, merchant_id: int, limit: int = 5) -> list[Case]:
+    """The merchant's latest cases, newest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.merchant_id == merchant_id)
+        .order_by(Case.received_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import (
@@ -51,6 +52,16 @@ class Room(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     first_seen_at: Mapped[datetime]
     account_id: Mapped[str | None] = mapped_column(String(128))
+    office_id: Mapped[int] = mapped_column(default=1, server_default=text("1"))  # 0013
+
+
+class Office(Base):
+    """An office (监管所) of `TIAOJIE_OFFICES`; id 1 is the default one (`mediation.offices`)."""
+
+    __tablename__ = "offices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    prefix: Mapped[str] = mapped_column(String(4), unique=True)
 
 
 class Member(Base):
@@ -62,6 +73,8 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(32), default="unknown")
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     first_seen_at: Mapped[datetime]
+    # staff act on their office's cases (admins on all)
+    office_id: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class Merchant(Base):
@@ -71,17 +84,26 @@ class Merchant(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     aliases: Mapped[list[str]] = mapped_column(default=list)
-    licence_no: Mapped[str | None] = mapped_column(String(32))
+    licence_no: Mapped[str | None] = mapped_column(String(32))  # 统一社会信用代码
     address: Mapped[str | None] = mapped_column(String(300))
     grid: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
+    # from the street survey (migration 0012; `mediation.registry.RegistryEntry`)
+    street: Mapped[str | None] = mapped_column(String(100))
+    community: Mapped[str | None] = mapped_column(String(100))
+    business_status: Mapped[str | None] = mapped_column(String(8))  # 在营 歇业 注销 吊销 迁出
+    licences: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
+    licence_valid_until: Mapped[date | None] = mapped_column(Date)
+    committed: Mapped[bool] = mapped_column(default=False, server_default=false())  # 放心消费
+    committed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class CaseCounter(Base):
     """The last sequence number used in a numbering period (YYYYMM)."""
 
     __tablename__ = "case_counters"
-    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    # YYYYMM for the CY prefix, else prefix + YYYYMM (migration 0013)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -143,6 +165,7 @@ class Case(Base):
         ),
         # a reporter's cases in a room by status: their thread, and whether one awaits details
         Index("ix_cases_reporter_room", "reporter_id", "room_id", "status", "received_at"),
+        Index("ix_cases_office_received", "office_id", "received_at"),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -177,6 +200,12 @@ class Case(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(200))
     overdue_at: Mapped[datetime | None]
     working_days_to_close: Mapped[int | None] = mapped_column(Integer)
+    # the merchant's area when the case's merchant was set (migration 0012)
+    street: Mapped[str | None] = mapped_column(String(100))
+    community: Mapped[str | None] = mapped_column(String(100))
+    grid: Mapped[str | None] = mapped_column(String(100))
+    # the office of the case's group when it was opened (migration 0013)
+    office_id: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 # SQLite only: the UTC month of receipt and the merchant (see `storage.reports`), created by

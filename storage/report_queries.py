@@ -58,6 +58,7 @@ from mediation.reports import (
     Month,
     MonthlyReport,
     MonthlyTotals,
+    build_monthly_report,
     report_from_totals,
     was_overdue,
     working_days_to_close,
@@ -114,13 +115,15 @@ async def case_facts(
     grid: str | None = None,
     policy: DeadlinePolicy | None = None,
     now: datetime | None = None,
+    office_id: int | None = None,
 ) -> list[CaseFacts]:
     """The cases active in the month (see `active_in`), overdue judged at its end.
 
     Pass `now` for a month that has not ended yet: overdue is then judged at `now`.
     """
     as_of = month.end_utc(tz) if now is None else min(month.end_utc(tz), now)
-    return await _load(session, active_in(month, tz), grid, as_of, tz, calendar, policy)
+    where = _of_office(active_in(month, tz), office_id)
+    return await _load(session, where, grid, as_of, tz, calendar, policy)
 
 
 async def received_facts(
@@ -131,10 +134,16 @@ async def received_facts(
     *,
     grid: str | None = None,
     policy: DeadlinePolicy | None = None,
+    office_id: int | None = None,
 ) -> list[CaseFacts]:
     """Only the cases received in the month (enough for 环比 / 同比)."""
     as_of = month.end_utc(tz)
-    return await _load(session, received_in(month, tz), grid, as_of, tz, calendar, policy)
+    where = _of_office(received_in(month, tz), office_id)
+    return await _load(session, where, grid, as_of, tz, calendar, policy)
+
+
+def _of_office(where: ColumnElement[bool], office_id: int | None) -> ColumnElement[bool]:
+    return where if office_id is None else and_(where, Case.office_id == office_id)
 
 
 async def monthly_report(
@@ -146,13 +155,35 @@ async def monthly_report(
     grid: str | None = None,
     policy: DeadlinePolicy | None = None,
     now: datetime | None = None,
+    office_id: int | None = None,
 ) -> MonthlyReport:
     """The month's report, 环比 / 同比 included, from aggregates over the report indexes.
 
     Overdue is judged at the month's end, or at `now` for a month that has not ended yet.
     Only cases whose calendar facts are still unknown (`facts_unknown`) are read one by one
     and judged with `calendar` and `policy`; the others carry their facts.
+
+    One office's report (`office_id`) is the per-case computation over that office's cases
+    (`mediation.reports.build_monthly_report`, the aggregates' reference): an office's
+    month is a small part of the district's.
     """
+    if office_id is not None:
+        current = await case_facts(
+            session, month, tz, calendar, grid=grid, policy=policy, now=now, office_id=office_id
+        )
+        previous = await received_facts(
+            session, month.previous(), tz, calendar, grid=grid, policy=policy, office_id=office_id
+        )
+        last_year = await received_facts(
+            session,
+            month.same_month_last_year(),
+            tz,
+            calendar,
+            grid=grid,
+            policy=policy,
+            office_id=office_id,
+        )
+        return build_monthly_report(month, current, previous, last_year, tz=tz)
     policy = policy or DeadlinePolicy()
     as_of = month.end_utc(tz) if now is None else min(month.end_utc(tz), now)
     scope = ReportScope(month, tz, grid)

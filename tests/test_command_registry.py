@@ -87,7 +87,7 @@ async def test_help_is_the_usage_lines_of_what_the_asker_may_run(group: Group) -
         ("stats", "/stats 2026-06 湖西 多余"),
         ("cases", "/cases 全部"),
         ("export", "/导出 2026-06 多余"),
-        ("merchant", "/merchant 删除"),
+        ("merchant", "/merchant list 湖西 东湖"),
     ],
 )
 async def test_every_malformed_command_gets_its_own_usage_line(

@@ -108,7 +108,7 @@ async def test_a_month_that_does_not_exist_gets_the_usage_line(
     june: BotApp, group: Group, text: str
 ) -> None:
     (reply,) = await ask(group, STAFF, text)
-    assert reply.startswith("用法：/stats [YYYY-MM|本月|上月] [社区/网格]")
+    assert reply.startswith("用法：/stats [YYYY-MM|本月|上月] [社区/网格|监管所|全区]")
 
 
 async def test_staff_see_every_open_case_oldest_first_with_overdue_marked(
@@ -301,13 +301,28 @@ async def test_merchant_registry_add_update_list_and_info(june: BotApp, group: G
         "统一社会信用代码：未登记\n"
         "地址：未登记；网格：湖西社区\n"
         "群内绑定成员：1 人\n"
-        "投诉：共 7 件，进行中 2 件，调解成功 5 件，挽回经济损失 248元"
+        "投诉：共 7 件，进行中 2 件，调解成功 5 件，挽回经济损失 248元\n"
+        "街道/社区：未登记\n"
+        "经营状态：未摸排\n"
+        "证照：未登记\n"
+        "放心消费：未承诺\n"
+        "最近的投诉：\n"
+        "CY-202607-0001【待受理】7月1日登记\n"
+        "CY-202606-0005【待受理】6月30日登记\n"
+        "CY-202606-0002【调解成功】6月2日登记\n"
+        "CY-202606-0001【调解成功】6月1日登记\n"
+        "CY-202605-0002【调解成功】5月20日登记"
     ]
+    assert await ask(group, STAFF, "/商家 张记饺子馆") == await ask(
+        group, STAFF, "/merchant info 张记饺子馆"
+    )  # a bare name is `info`
     (unknown,) = await ask(group, STAFF, "/merchant info 不存在的店")
     assert unknown.startswith("商家档案中没有「不存在的店」")
+    (frobnicate,) = await ask(group, STAFF, "/merchant frobnicate")
+    assert frobnicate.startswith("商家档案中没有「frobnicate」")
 
 
-@pytest.mark.parametrize("text", ["/merchant", "/merchant frobnicate", "/merchant info"])
+@pytest.mark.parametrize("text", ["/merchant", "/merchant info", "/merchant list a b"])
 async def test_merchant_without_a_known_action_gets_the_usage_line(
     june: BotApp, group: Group, text: str
 ) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import func, or_, select
@@ -25,6 +25,8 @@ from sqlalchemy.sql import Select
 
 from handlers.merchants import MerchantInUse, MerchantNameTaken, save_merchant
 from handlers.merchants import delete_merchant as remove_merchant
+from handlers.registry_files import RegistryFileError, read_import_plan_bytes
+from handlers.registry_import import import_registry
 from mediation.cases import CLOSED_STATUSES, OPEN_STATUSES
 from mediation.clock import Clock
 from mediation.deadlines import DeadlinePolicy
@@ -43,6 +45,8 @@ from .admin_schemas import (
     MerchantIn,
     MerchantOut,
     MerchantPatch,
+    RegistryImportOut,
+    RejectedRowOut,
     StatusFilter,
     TimelineEntry,
     case_fields,
@@ -247,6 +251,45 @@ def admin_router(
         await merchants_changed()
         return result
 
+    @router.post(
+        "/merchants/import",
+        response_model=RegistryImportOut,
+        summary="导入商家摸排表（.xlsx 或 .csv；multipart 的 file 字段，或请求体即文件）",
+        responses={422: {"description": "文件无法读取或缺少名称列"}},
+    )
+    async def import_merchants(
+        request: Request,
+        dry_run: Annotated[bool, Query(description="只给出报告，不写入")] = False,
+        skip_bad: Annotated[bool, Query(description="跳过被退回的行，导入其余行")] = False,
+        filename: Annotated[
+            str | None, Query(max_length=200, description="请求体即文件时的文件名（定格式）")
+        ] = None,
+    ) -> RegistryImportOut:
+        data, name = await _uploaded_file(request, filename)
+        try:
+            plan = read_import_plan_bytes(data, name)
+        except RegistryFileError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        async with sessions.begin() as session:
+            outcome = await import_registry(
+                session, plan, now=clock.now(), dry_run=dry_run, skip_bad=skip_bad
+            )
+        if outcome.written:
+            await merchants_changed()
+        report = outcome.report
+        return RegistryImportOut(
+            ok=report.ok,
+            written=outcome.written,
+            added=len(report.added),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            rejected=[
+                RejectedRowOut(row=row.row_number, reasons=list(row.reasons))
+                for row in report.rejected
+            ],
+            report=outcome.text(dry_run=dry_run),
+        )
+
     @router.get(
         "/merchants/{merchant_id}",
         response_model=MerchantOut,
@@ -265,7 +308,8 @@ def admin_router(
     )
     async def update_merchant(merchant_id: MerchantId, body: MerchantPatch) -> MerchantOut:
         changes = body.model_dump(exclude_unset=True)
-        for field in ("name", "aliases"):  # not nullable: null leaves them as they are
+        # not nullable: null leaves them as they are
+        for field in ("name", "aliases", "licences", "committed"):
             if changes.get(field, "") is None:
                 del changes[field]
         async with sessions.begin() as session:
@@ -355,6 +399,19 @@ def _page(query: Select[tuple[Case]], page: int, page_size: int) -> Select[tuple
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
+
+
+async def _uploaded_file(request: Request, filename: str | None) -> tuple[bytes, str]:
+    """The file of a multipart upload (field `file`), or the body itself; (bytes, name)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise HTTPException(status_code=422, detail="请在 file 字段上传 .xlsx 或 .csv 文件")
+        return await upload.read(), filename or upload.filename or "import.xlsx"
+    guessed = "import.csv" if "csv" in content_type or "text/" in content_type else "import.xlsx"
+    return await request.body(), filename or guessed
 
 
 @contextmanager

@@ -5,7 +5,7 @@ Amounts are Decimals, which go out as strings ("58.00"), so no cent is lost on t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from mediation.cases import EVENT_LABELS, CaseStatus, EventKind
+from mediation.registry import BusinessStatus
 from storage.models import Case, Merchant
 
 
@@ -88,6 +89,13 @@ class MerchantIn(BaseModel):
     licence_no: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=300)
     grid: str | None = Field(default=None, max_length=100)
+    street: str | None = Field(default=None, max_length=100)
+    community: str | None = Field(default=None, max_length=100)
+    business_status: BusinessStatus | None = Field(default=None, description="经营状态")
+    licences: list[str] = Field(default_factory=list, max_length=20, description="证照")
+    licence_valid_until: date | None = Field(default=None, description="许可证有效期至")
+    committed: bool = Field(default=False, description="放心消费承诺")
+    committed_on: date | None = Field(default=None, description="承诺日期")
 
 
 class MerchantPatch(BaseModel):
@@ -96,6 +104,13 @@ class MerchantPatch(BaseModel):
     licence_no: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=300)
     grid: str | None = Field(default=None, max_length=100)
+    street: str | None = Field(default=None, max_length=100)
+    community: str | None = Field(default=None, max_length=100)
+    business_status: BusinessStatus | None = Field(default=None, description="经营状态")
+    licences: list[str] | None = Field(default=None, max_length=20, description="证照")
+    licence_valid_until: date | None = Field(default=None, description="许可证有效期至")
+    committed: bool | None = Field(default=None, description="放心消费承诺")
+    committed_on: date | None = Field(default=None, description="承诺日期")
 
 
 class MerchantOut(BaseModel):
@@ -105,7 +120,31 @@ class MerchantOut(BaseModel):
     licence_no: str | None
     address: str | None
     grid: str | None
+    street: str | None
+    community: str | None
+    business_status: str | None
+    licences: list[str]
+    licence_valid_until: date | None
+    committed: bool
+    committed_on: date | None
     created_at: datetime
+
+
+class RejectedRowOut(BaseModel):
+    row: int
+    reasons: list[str]
+
+
+class RegistryImportOut(BaseModel):
+    """What `POST /api/merchants/import` did (or, with dry_run, would do)."""
+
+    ok: bool = Field(description="没有被退回的行")
+    written: bool = Field(description="是否已写入（试导入或有退回行且未跳过时为 false）")
+    added: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedRowOut]
+    report: str = Field(description="中文导入报告")
 
 
 def case_fields(case: Case) -> dict[str, Any]:
@@ -154,5 +193,12 @@ def merchant_out(merchant: Merchant) -> MerchantOut:
         licence_no=merchant.licence_no,
         address=merchant.address,
         grid=merchant.grid,
+        street=merchant.street,
+        community=merchant.community,
+        business_status=merchant.business_status,
+        licences=list(merchant.licences or ()),
+        licence_valid_until=merchant.licence_valid_until,
+        committed=bool(merchant.committed),
+        committed_on=merchant.committed_on,
         created_at=merchant.created_at,
     )

@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -36,6 +37,9 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 REFRESH_SECONDS = 600
 CHART_CACHE_SIZE = 32
 CHART_MAX_AGE_SECONDS = 60
+OfficeQuery = Annotated[
+    str | None, Query(max_length=50, description="监管所名称；不填为全区")
+]
 
 
 @cache
@@ -68,30 +72,37 @@ def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRo
     """`/board`, `/board/YYYY-MM` with its chart images, and `/api/public/stats` (no token)."""
     router = APIRouter(tags=["public"])
 
-    async def stats_of(month: Month) -> dict[str, Any]:
-        report = await monthly.report(month)
-        return public_stats(
+    async def stats_of(month: Month, office: str | None = None) -> dict[str, Any]:
+        office_id = await monthly.office_id(office)  # MonthError 404 for an unknown office
+        report = await monthly.report(month, office_id)
+        stats = public_stats(
             report,
             show_merchants=show_merchants,
             complete=monthly.is_complete(month),
             generated_at=monthly.now(),
         )
+        stats["office"] = office or None  # None: the whole district
+        return stats | await monthly.areas(month, office_id)
 
-    async def page(month: Month) -> HTMLResponse:
-        stats = await stats_of(month)
-        return HTMLResponse(_render_board(monthly, month, stats))
+    async def page(month: Month, office: str | None) -> HTMLResponse:
+        try:
+            stats = await stats_of(month, office)
+        except MonthError as error:
+            return _error_page(error)
+        offices = await monthly.office_names()
+        return HTMLResponse(_render_board(monthly, month, stats, offices))
 
     @router.get("/board", response_class=HTMLResponse, summary="公示页（上一个完整月份）")
-    async def board_default() -> HTMLResponse:
-        return await page(monthly.default_month())
+    async def board_default(office: OfficeQuery = None) -> HTMLResponse:
+        return await page(monthly.default_month(), office)
 
     @router.get("/board/{month}", response_class=HTMLResponse, summary="某月公示页")
-    async def board_month(month: str) -> HTMLResponse:
+    async def board_month(month: str, office: OfficeQuery = None) -> HTMLResponse:
         try:
             parsed = monthly.parse(month)
         except MonthError as error:
             return _error_page(error)
-        return await page(parsed)
+        return await page(parsed, office)
 
     @router.get(
         "/board/{month}/chart.png",
@@ -99,8 +110,8 @@ def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRo
         response_class=Response,
         responses={200: {"content": {"image/png": {}}}},
     )
-    async def category_chart(month: str) -> Response:
-        return await _chart(month, "category")
+    async def category_chart(month: str, office: OfficeQuery = None) -> Response:
+        return await _chart(month, "category", office)
 
     @router.get(
         "/board/{month}/problems.png",
@@ -108,15 +119,16 @@ def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRo
         response_class=Response,
         responses={200: {"content": {"image/png": {}}}},
     )
-    async def problem_chart(month: str) -> Response:
-        return await _chart(month, "problem")
+    async def problem_chart(month: str, office: OfficeQuery = None) -> Response:
+        return await _chart(month, "problem", office)
 
-    async def _chart(month_text: str, kind: str) -> Response:
+    async def _chart(month_text: str, kind: str, office: str | None) -> Response:
         try:
             month = monthly.parse(month_text)
+            office_id = await monthly.office_id(office)
         except MonthError as error:
             return Response(error.message, status_code=404, media_type="text/plain; charset=utf-8")
-        report = await monthly.report(month)
+        report = await monthly.report(month, office_id)
         if kind == "category":
             title, bars = f"{month.label}投诉类别", report.by_category
         else:
@@ -140,6 +152,7 @@ def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRo
         month: Annotated[
             str | None, Query(description="月份 YYYY-MM；不填为上一个完整月份")
         ] = None,
+        office: OfficeQuery = None,
     ) -> JSONResponse:
         if month is None:
             parsed = monthly.default_month()
@@ -148,7 +161,10 @@ def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRo
                 parsed = monthly.parse(month)
             except MonthError as error:
                 return JSONResponse({"detail": error.message}, status_code=error.status_code)
-        return JSONResponse(await stats_of(parsed))
+        try:
+            return JSONResponse(await stats_of(parsed, office))
+        except MonthError as error:
+            return JSONResponse({"detail": error.message}, status_code=error.status_code)
 
     return router
 
@@ -159,8 +175,12 @@ def _chart_png(title: str, bars: Sequence[tuple[str, int]]) -> bytes:
     return category_bar_chart(title, bars)
 
 
-def _render_board(monthly: MonthlyData, month: Month, stats: dict[str, Any]) -> str:
+def _render_board(
+    monthly: MonthlyData, month: Month, stats: dict[str, Any], offices: Sequence[str] = ()
+) -> str:
     tz = monthly.timezone
+    office = stats.get("office")
+    query = f"?{urlencode({'office': office})}" if office else ""
     now = monthly.now()
     previous, following = month.previous(), month.next()
     has_next = following <= monthly.current_month()
@@ -170,13 +190,20 @@ def _render_board(monthly: MonthlyData, month: Month, stats: dict[str, Any]) -> 
         period=f"{month.first_day:%Y年%m月%d日} — {month.last_day:%Y年%m月%d日}",
         as_of=f"{now.astimezone(tz):%Y-%m-%d %H:%M}",
         generated=f"{now.astimezone(tz):%Y-%m-%d %H:%M}",
-        category_chart_url=f"/board/{month.key}/chart.png",
-        problem_chart_url=f"/board/{month.key}/problems.png",
-        previous_url=f"/board/{previous.key}",
+        category_chart_url=f"/board/{month.key}/chart.png{query}",
+        problem_chart_url=f"/board/{month.key}/problems.png{query}",
+        previous_url=f"/board/{previous.key}{query}",
         previous_label=previous.label,
-        next_url=f"/board/{following.key}" if has_next else None,
+        next_url=f"/board/{following.key}{query}" if has_next else None,
         next_label=following.label,
-        json_url=f"/api/public/stats?month={month.key}",
+        json_url=f"/api/public/stats?month={month.key}{query.replace('?', '&')}",
+        office=office,
+        office_links=[
+            (name, f"/board/{month.key}?{urlencode({'office': name})}") for name in offices
+        ]
+        if len(offices) > 1
+        else [],
+        district_url=f"/board/{month.key}",
         refresh_seconds=REFRESH_SECONDS,
     )
 

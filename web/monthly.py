@@ -24,12 +24,15 @@ from mediation.deadlines import DeadlinePolicy
 from mediation.privacy import mask_text
 from mediation.reports import Month, MonthlyReport, last_completed_month
 from mediation.workdays import WorkingCalendar
+from storage import offices
+from storage.area_queries import received_by_area
 from storage.report_queries import monthly_report
 
 MONTH_PATTERN = r"^\d{4}-\d{2}$"
 _MONTH_KEY = re.compile(MONTH_PATTERN)
 BAD_MONTH = "月份格式不正确，应为 YYYY-MM，例如 2026-06"
 FUTURE_MONTH = "该月份尚未开始，暂无数据"
+UNKNOWN_OFFICE = "没有这个监管所"
 
 
 class MonthError(ValueError):
@@ -85,7 +88,30 @@ class MonthlyData:
         except MonthError as error:
             raise HTTPException(status_code=error.status_code, detail=error.message) from None
 
-    async def report(self, month: Month) -> MonthlyReport:
+    async def office_id(self, name: str | None) -> int | None:
+        """The id of the office named in a URL (None: the whole district); MonthError 404
+        for an office that does not exist."""
+        if not name:
+            return None
+        async with self.sessions() as session:
+            office = await offices.by_name(session, name)
+        if office is None:
+            raise MonthError(UNKNOWN_OFFICE, 404)
+        return office.id
+
+    async def office_names(self) -> list[str]:
+        async with self.sessions() as session:
+            return [office.name for office in await offices.all_offices(session)]
+
+    async def areas(
+        self, month: Month, office_id: int | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Where the month's complaints came from (street, community), for the public."""
+        async with self.sessions() as session:
+            split = await received_by_area(session, month, self.timezone, office_id)
+        return {"by_street": _counts(split.by_street), "by_community": _counts(split.by_community)}
+
+    async def report(self, month: Month, office_id: int | None = None) -> MonthlyReport:
         async with self.sessions() as session:
             return await monthly_report(
                 session,
@@ -94,6 +120,7 @@ class MonthlyData:
                 self.calendar(),
                 policy=self.policy,
                 now=self.now(),
+                office_id=office_id,
             )
 
 
