@@ -306,8 +306,6 @@ class BotApp:
             await self.reload_merchants()
         if "calendar" in kinds:
             await self.reload_calendar()
-        if "offices" in kinds:  # a group moved to another office (`/office`)
-            self.shared.room_offices.clear()
 
     async def reload_calendar(self) -> None:
         async with self.sessions() as session:

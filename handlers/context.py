@@ -47,8 +47,6 @@ class SharedState:
     rate_limiter: SenderRateLimiter = field(default_factory=lambda: SenderRateLimiter(0))
     # rooms whose row (and serving account) this process committed, and when
     known_rooms: dict[str, datetime] = field(default_factory=dict)
-    # each group's (office id, case-number prefix), cleared when `/office` moves one
-    room_offices: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass

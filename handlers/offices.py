@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mediation import programme_templates as say
 from mediation.offices import DEFAULT_PREFIX
-from storage import offices, reference
+from storage import offices
 
 from .context import HandlerContext
 from .registry import ADMIN_ONLY, CommandCall, UsageError, on_command
@@ -19,19 +19,12 @@ from .registry import ADMIN_ONLY, CommandCall, UsageError, on_command
 
 async def room_office(ctx: HandlerContext) -> tuple[int, str]:
     """(office id, case-number prefix) of the message's group; the default office for a
-    group not recorded yet. Kept per process (`SharedState.room_offices`) and forgotten when
-    any process moves a group (the `offices` reference version)."""
-    room_id = ctx.message.room_id
-    known = ctx.shared.room_offices.get(room_id)
-    if known is not None:
-        return known
-    # asked without flushing: a batch's new cases are inserted together before its commit
-    with ctx.session.no_autoflush:
-        office = await offices.of_room(ctx.session, room_id)
-        if office is None:
-            default = await offices.by_id(ctx.session, offices.DEFAULT_OFFICE_ID)
-            return offices.DEFAULT_OFFICE_ID, default.prefix if default else DEFAULT_PREFIX
-    ctx.shared.room_offices[room_id] = (office.id, office.prefix)
+    group not recorded yet."""
+    office = await offices.of_room(ctx.session, ctx.message.room_id)
+    if office is None:
+        office = await offices.by_id(ctx.session, offices.DEFAULT_OFFICE_ID)
+    if office is None:
+        return offices.DEFAULT_OFFICE_ID, DEFAULT_PREFIX
     return office.id, office.prefix
 
 
@@ -52,6 +45,4 @@ async def cmd_office(ctx: HandlerContext, call: CommandCall) -> None:
         await ctx.reply(say.unknown_office(call.args[0][:50], names))
         return
     await offices.assign_room(ctx.session, ctx.message.room_id, office.id)
-    await reference.bump(ctx.session, {"offices"})  # every process forgets its group offices
-    ctx.reload.add("offices")
     await ctx.reply(say.office_assigned(office.name, office.prefix))
