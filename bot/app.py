@@ -45,6 +45,7 @@ from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
 from web.disclosure import disclosure_router
+from web.learning import typical_cases_router
 from web.monthly import MonthlyData
 
 from .dispatcher import MessageDispatcher
@@ -93,6 +94,11 @@ class BotApp:
             duplicate_window=timedelta(days=settings.duplicate_window_days),
             data_dir=settings.data_dir,
             summary_show_merchants=settings.summary_show_merchants,
+            typical_name_merchants=settings.typical_name_merchants,
+            spike_merchant_count=settings.spike_merchant_count,
+            spike_merchant_days=settings.spike_merchant_days,
+            spike_category_min=settings.spike_category_min,
+            staff_room=getattr(settings, "staff_room", None),
         )
         self.shared = SharedState(
             parser=self.parser,
@@ -381,6 +387,7 @@ class BotApp:
             admin_router(
                 monthly, build_workbook=build_workbook, on_merchants_changed=self.reload_merchants
             ),
+            typical_cases_router(monthly),  # before the board: /board/cases is not a month
             disclosure_router(  # before the board: /board/merchants is not a month
                 monthly,
                 enabled=self.settings.disclosure_enabled,

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     disclosure_min_complaints: int = Field(default=3, ge=1)
     fangxin_review_threshold: int = Field(default=3, ge=0)
 
+    # typical cases (典型案例) and hot-issue spike alerts (issue 21)
+    typical_name_merchants: bool = False
+    spike_merchant_count: int = Field(default=3, ge=2)
+    spike_merchant_days: int = Field(default=7, ge=1, le=60)
+    spike_category_min: int = Field(default=5, ge=1)
+
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
     sender_messages_per_minute: int = 20

@@ -34,6 +34,11 @@ class HandlerConfig:
     duplicate_window: timedelta = timedelta(days=7)
     data_dir: Path = Path("data")  # exports and chart images go under <data_dir>/media
     summary_show_merchants: bool = False  # name merchants in the public monthly summary
+    typical_name_merchants: bool = False  # name merchants in published typical cases
+    spike_merchant_count: int = 3  # complaints against one merchant …
+    spike_merchant_days: int = 7  # … within these days alert staff
+    spike_category_min: int = 5  # a category's weekly count that doubled, at least this
+    staff_room: str | None = None  # spike alerts go here instead of staff's private chats
 
 
 @dataclass

@@ -33,6 +33,7 @@ from storage import offices, outbox, summaries
 from storage.report_queries import monthly_report
 
 from .context import HandlerConfig
+from .hot_issue_report import summary_additions
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ async def post_monthly_summaries(
         room_office = await offices.offices_of_rooms(session, waiting) if len(known) > 1 else {}
         names = {office.id: office.name for office in known}
         editions: dict[int | None, tuple[str, Path]] = {}
+        show_merchants = config.summary_show_merchants
         for office_id in sorted({room_office.get(room_id) for room_id in waiting}, key=str):
             report = await monthly_report(
                 session,
@@ -93,6 +95,10 @@ async def post_monthly_summaries(
             text = templates.monthly_summary(report, show_merchants=config.summary_show_merchants)
             if office_id is not None:
                 text += "\n" + say.office_summary_note(names.get(office_id, ""))
+            # hot issues and the month's typical cases (issue 21)
+            text += "\n\n" + await summary_additions(
+                session, month, config.timezone, office_id, show_merchants=show_merchants
+            )
             suffix = f"-{office_id}" if office_id is not None else ""
             chart = await asyncio.to_thread(_write_chart, report, charts_dir, suffix)
             editions[office_id] = (text, chart)

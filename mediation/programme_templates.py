@@ -248,8 +248,12 @@ def typical_result(
     return "案件尚在办理中。"
 
 
+def typical_heading(title: str) -> str:
+    return f"【典型案例】{title}"
+
+
 def typical_write_up(title: str, sections: tuple[str, str, str, str]) -> str:
-    lines = [f"【典型案例】{title}"]
+    lines = [typical_heading(title)]
     for heading, body in zip(TYPICAL_SECTIONS, sections, strict=True):
         lines.append(f"{heading}：{body}")
     return "\n".join(lines)
@@ -469,3 +473,75 @@ def stats_scope(office: str | None) -> str:
 
 def office_summary_note(office: str) -> str:
     return f"（以上为{office}辖区的数据。）"
+
+
+# --- typical cases and /案例 at work (issue 21): commands and replies
+
+USAGE_TYPICAL = (
+    "/典型 编号 [标题] | 编号 修改 正文… | 编号 发布 | 编号 撤下"
+    " —— 典型案例（起草、修改、发布、撤下）"
+)
+USAGE_SIMILAR = "/案例 关键词 —— 查找本所相近的典型案例和已办结案件"
+TYPICAL_EDIT_WORDS = ("修改", "编辑")
+TYPICAL_PUBLISH_WORDS = ("发布",)
+TYPICAL_WITHDRAW_WORDS = ("撤下", "撤回")
+
+
+def typical_needs_closed_case(number: str) -> str:
+    return f"{number} 尚未办结，办结后才能整理为典型案例。"
+
+
+def typical_drafted(number: str, text: str) -> str:
+    return (
+        f"已起草 {number} 的典型案例（已去除个人信息），请核对；"
+        f"修改请发「/典型 {number} 修改 正文」，确认后发「/典型 {number} 发布」。\n{text}"
+    )
+
+
+def typical_edited(number: str, text: str) -> str:
+    return f"{number} 的典型案例已修改（已再次去除个人信息）：\n{text}"
+
+
+def typical_published(number: str, title: str) -> str:
+    return f"典型案例「{title}」（{number}）已发布到公示页，并将随下一期月度公示发到各群。"
+
+
+def typical_withdrawn(number: str) -> str:
+    return f"{number} 的典型案例已撤下，公示页不再显示。"
+
+
+def typical_missing(number: str) -> str:
+    return f"{number} 还没有典型案例草稿，请先发「/典型 {number}」。"
+
+
+def typical_is_published(number: str) -> str:
+    return f"{number} 的典型案例已发布；如需修改，请先「/典型 {number} 撤下」。"
+
+
+def typical_edit_empty(number: str) -> str:
+    return f"请在「修改」后写上新的正文，例如「/典型 {number} 修改 【典型案例】标题……」。"
+
+
+def case_outcome(status: str, money: str | None) -> str:
+    """A closed case's outcome in a few words, for /案例."""
+    label = TITLE_OUTCOMES.get(status, "")
+    if status == "resolved" and money:
+        return f"{label}，挽回{money}"
+    return label or "办理中"
+
+
+SIMILAR_EMPTY_QUERY = "请在 /案例 后写关键词，例如「/案例 预付卡 健身房」。"
+
+
+# --- typical cases and hot issues in the monthly summary (issue 21)
+
+
+def summary_hot_issues(rising: str, keywords: list[str]) -> str:
+    lines = ["【热点问题】", rising]
+    if keywords:
+        lines.append("本月各类投诉的高频词：" + "；".join(keywords))
+    return "\n".join(lines)
+
+
+def summary_typical_cases(texts: list[str]) -> str:
+    return "\n\n".join(["本月发布的典型案例（好经验好做法）：", *texts])

@@ -347,3 +347,25 @@ class ReferenceVersion(Base):
     __tablename__ = "reference_versions"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TypicalCase(Base):
+    """A typical case (典型案例): a write-up drafted from one closed case, with no personal
+    data, that staff edit and publish to the board and the groups (migration 0040).
+
+    `state` is draft, published or withdrawn; `published_at` is the first publication (the
+    monthly summary of that month carries it, once)."""
+
+    __tablename__ = "typical_cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(32))
+    office_id: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    withdrawn_at: Mapped[datetime | None]
