@@ -45,7 +45,7 @@ from web import create_app
 from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
 from web.disclosure import disclosure_router
-from web.learning import typical_cases_router
+from web.learning import hot_issue_source, typical_cases_router
 from web.monthly import MonthlyData
 
 from .dispatcher import MessageDispatcher
@@ -393,7 +393,13 @@ class BotApp:
                 enabled=self.settings.disclosure_enabled,
                 min_complaints=self.settings.disclosure_min_complaints,
             ),
-            board_router(monthly, show_merchants=self.handler_config.summary_show_merchants),
+            board_router(
+                monthly,
+                show_merchants=self.handler_config.summary_show_merchants,
+                hot_issues=hot_issue_source(
+                    monthly, show_merchants=self.handler_config.summary_show_merchants
+                ),
+            ),
         ]
         expose_sandbox = self.sandbox is not None and self.settings.sandbox_api_enabled
         if expose_sandbox and self.sandbox is not None:

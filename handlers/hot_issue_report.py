@@ -14,7 +14,10 @@ from mediation import programme_templates as say
 from mediation.hot_issues import (
     BASELINE_MONTHS,
     CategoryKeywords,
+    CategorySeries,
     RisingIssues,
+    Trend,
+    monthly_series,
     rising_issues,
     top_keywords,
 )
@@ -83,3 +86,62 @@ async def summary_additions(
     if published:
         parts.append(say.summary_typical_cases([row.text for row in reversed(published)]))
     return "\n\n".join(parts)
+
+
+TREND_MONTHS = 12
+
+
+async def category_trend(
+    session: AsyncSession, month: Month, tz: ZoneInfo, office_id: int | None = None
+) -> CategorySeries:
+    """Complaints per category in the twelve months up to `month`."""
+    first = month
+    for _ in range(TREND_MONTHS - 1):
+        first = first.previous()
+    cases = await learning_queries.hot_issue_cases(
+        session, first.start_utc(tz), month.end_utc(tz), office_id
+    )
+    return monthly_series(cases, month, months=TREND_MONTHS, tz=tz)
+
+
+def trend_chart(series: CategorySeries) -> bytes:
+    """The twelve-month chart as PNG bytes (matplotlib: call it in a thread)."""
+    from mediation.charts import monthly_trend_chart
+
+    labels = [say.trend_month_label(month.year, month.month) for month in series.months]
+    return monthly_trend_chart(
+        say.trend_chart_title(series.months[-1].label), labels, series.series
+    )
+
+
+def hot_issues_json(issues: HotIssues) -> dict[str, object]:
+    """The hot issues for the public board and its JSON (no personal data: counts and
+    content words of masked texts)."""
+
+    def trends(items: tuple[Trend, ...]) -> list[dict[str, object]]:
+        return [
+            {
+                "label": item.label,
+                "count": item.count,
+                "baseline": item.baseline,
+                "change": item.change,
+                "text": item.text,
+            }
+            for item in items
+        ]
+
+    return {
+        "rising_categories": trends(issues.rising.categories),
+        "rising_problems": trends(issues.rising.problems),
+        "rising_text": issues.rising.text,
+        "keywords": [
+            {
+                "category": item.category,
+                "complaints": item.complaints,
+                "words": [word for word, _ in item.words],
+                "text": item.text,
+            }
+            for item in issues.keywords
+            if item.words
+        ],
+    }

@@ -23,6 +23,7 @@ from .case_actions import accept_and_notify, merchant_member_ids
 from .case_merchant import merchant_set
 from .context import HandlerContext
 from .offices import room_office
+from .spike_alerts import alert_spikes
 
 MAX_COMPARED_CASES = 200  # a room's newest open cases a new complaint is compared with
 OPEN_STATUS_VALUES = sorted(status.value for status in OPEN_STATUSES)
@@ -88,6 +89,7 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         data={"confidence": parsed.confidence, "inbox_id": message.id},
     )
     await merchant_set(ctx, case)  # the registry's area and trading-lead alert
+    await alert_spikes(ctx, case)  # one merchant's or one category's burst (issue 21)
     return case
 
 

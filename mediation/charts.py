@@ -128,3 +128,45 @@ def _fold(bars: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
     kept = rows[: MAX_BARS - 1]
     rest = sum(count for _, count in rows[MAX_BARS - 1 :])
     return [*kept, (OTHERS, rest)]
+
+
+def monthly_trend_chart(
+    title: str,
+    month_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int]]],
+    *,
+    empty_label: str = "暂无数据",
+) -> bytes:
+    """Stacked monthly bars, one colour per category (the last twelve months on the board
+    and in the meeting pack), as PNG bytes."""
+    from matplotlib import colormaps, font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    font = font_manager.FontProperties(family=[chinese_font_family(), "DejaVu Sans"])
+    figure = Figure(figsize=(7.2, 3.6), dpi=120)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.set_title(title, fontproperties=font, fontsize=14)
+    positions = list(range(len(month_labels)))
+    if any(sum(values) for _, values in series):
+        colours = colormaps["tab10"]
+        bottom = [0] * len(month_labels)
+        for index, (label, values) in enumerate(series):
+            axes.bar(
+                positions, values, bottom=bottom, label=label, color=colours(index % 10), width=0.7
+            )
+            bottom = [base + value for base, value in zip(bottom, values, strict=True)]
+        axes.legend(prop=font, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        axes.yaxis.get_major_locator().set_params(integer=True)
+    else:
+        axes.set_yticks([])
+        axes.text(0.5, 0.5, empty_label, ha="center", va="center", transform=axes.transAxes,
+                  fontproperties=font, fontsize=13)  # fmt: skip
+    axes.set_xticks(positions, labels=list(month_labels), fontproperties=font, fontsize=9)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

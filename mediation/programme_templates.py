@@ -545,3 +545,14 @@ def summary_hot_issues(rising: str, keywords: list[str]) -> str:
 
 def summary_typical_cases(texts: list[str]) -> str:
     return "\n\n".join(["本月发布的典型案例（好经验好做法）：", *texts])
+
+
+# --- the twelve-month chart (board and meeting pack; issue 21)
+
+
+def trend_chart_title(last_month_label: str) -> str:
+    return f"近12个月投诉类别走势（截至{last_month_label}）"
+
+
+def trend_month_label(year: int, month: int) -> str:
+    return f"{year % 100:02d}年{month}月" if month == 1 else f"{month}月"

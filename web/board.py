@@ -14,7 +14,7 @@ itself every ten minutes, so a screen left on `/board` rolls over to the new mon
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -37,9 +37,7 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 REFRESH_SECONDS = 600
 CHART_CACHE_SIZE = 32
 CHART_MAX_AGE_SECONDS = 60
-OfficeQuery = Annotated[
-    str | None, Query(max_length=50, description="监管所名称；不填为全区")
-]
+OfficeQuery = Annotated[str | None, Query(max_length=50, description="监管所名称；不填为全区")]
 
 
 @cache
@@ -68,8 +66,18 @@ class Tile:
     note: str = ""
 
 
-def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRouter:
-    """`/board`, `/board/YYYY-MM` with its chart images, and `/api/public/stats` (no token)."""
+HotIssueSource = Callable[[Month, int | None], Awaitable[dict[str, Any]]]
+
+
+def board_router(
+    monthly: MonthlyData,
+    *,
+    show_merchants: bool = False,
+    hot_issues: HotIssueSource | None = None,
+) -> APIRouter:
+    """`/board`, `/board/YYYY-MM` with its chart images, and `/api/public/stats` (no token).
+
+    `hot_issues` (issue 21) adds what is rising and the month's keywords to both."""
     router = APIRouter(tags=["public"])
 
     async def stats_of(month: Month, office: str | None = None) -> dict[str, Any]:
@@ -82,6 +90,8 @@ def board_router(monthly: MonthlyData, *, show_merchants: bool = False) -> APIRo
             generated_at=monthly.now(),
         )
         stats["office"] = office or None  # None: the whole district
+        if hot_issues is not None:
+            stats["hot_issues"] = await hot_issues(month, office_id)
         return stats | await monthly.areas(month, office_id)
 
     async def page(month: Month, office: str | None) -> HTMLResponse:
@@ -192,6 +202,7 @@ def _render_board(
         generated=f"{now.astimezone(tz):%Y-%m-%d %H:%M}",
         category_chart_url=f"/board/{month.key}/chart.png{query}",
         problem_chart_url=f"/board/{month.key}/problems.png{query}",
+        trend_chart_url=f"/board/{month.key}/trend.png{query}",
         previous_url=f"/board/{previous.key}{query}",
         previous_label=previous.label,
         next_url=f"/board/{following.key}{query}" if has_next else None,

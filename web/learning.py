@@ -7,22 +7,68 @@ out, so nothing personal reaches a public page even from an old row.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from handlers.hot_issue_report import category_trend, hot_issues, hot_issues_json, trend_chart
+from mediation.charts import NoChineseFont
 from mediation.privacy import mask_text
+from mediation.reports import Month
 from storage import typical_cases
 
-from .board import OfficeQuery, _template
+from .board import CHART_MAX_AGE_SECONDS, HotIssueSource, OfficeQuery, _template
 from .monthly import MonthError, MonthlyData
 
 PAGE_LIMIT = 100
 
 
+def hot_issue_source(monthly: MonthlyData, *, show_merchants: bool = False) -> HotIssueSource:
+    """What the board shows of a month's hot issues (`handlers.hot_issue_report`)."""
+
+    async def source(month: Month, office_id: int | None) -> dict[str, Any]:
+        async with monthly.sessions() as session:
+            issues = await hot_issues(
+                session, month, monthly.timezone, office_id, show_merchants=show_merchants
+            )
+        return hot_issues_json(issues)
+
+    return source
+
+
 def typical_cases_router(monthly: MonthlyData) -> APIRouter:
+    """`/board/cases`, `/api/public/cases`, and the board's twelve-month chart."""
     router = APIRouter(tags=["public"])
+
+    @router.get(
+        "/board/{month}/trend.png",
+        summary="近12个月投诉类别走势图（PNG）",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
+    async def trend_png(month: str, office: OfficeQuery = None) -> Response:
+        try:
+            parsed = monthly.parse(month)
+            office_id = await monthly.office_id(office)
+        except MonthError as error:
+            return Response(error.message, status_code=404, media_type="text/plain; charset=utf-8")
+        async with monthly.sessions() as session:
+            series = await category_trend(session, parsed, monthly.timezone, office_id)
+        try:
+            png = await asyncio.to_thread(trend_chart, series)
+        except NoChineseFont:
+            return Response(
+                "服务器缺少中文字体，暂时无法生成图表",
+                status_code=503,
+                media_type="text/plain; charset=utf-8",
+            )
+        return Response(
+            png,
+            media_type="image/png",
+            headers={"Cache-Control": f"max-age={CHART_MAX_AGE_SECONDS}"},
+        )
 
     async def published(office: str | None, limit: int) -> list[dict[str, Any]]:
         office_id = await monthly.office_id(office)
