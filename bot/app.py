@@ -46,6 +46,7 @@ from web.admin_api import API_DESCRIPTION, admin_router
 from web.board import board_router
 from web.disclosure import disclosure_router
 from web.learning import hot_issue_source, typical_cases_router
+from web.meeting import meeting_router
 from web.monthly import MonthlyData
 
 from .dispatcher import MessageDispatcher
@@ -387,6 +388,7 @@ class BotApp:
             admin_router(
                 monthly, build_workbook=build_workbook, on_merchants_changed=self.reload_merchants
             ),
+            meeting_router(monthly, lambda: self.handler_config),
             typical_cases_router(monthly),  # before the board: /board/cases is not a month
             disclosure_router(  # before the board: /board/merchants is not a month
                 monthly,

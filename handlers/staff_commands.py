@@ -39,6 +39,7 @@ from storage.report_queries import monthly_report
 from .context import HandlerContext
 from .exports import ExportRow, build_workbook, save_workbook
 from .group_commands import merchant_fields
+from .meeting_pack import export_meeting_pack
 from .merchants import save_merchant
 from .registry import STAFF, CommandCall, UsageError, on_command
 from .registry_import import entry_of
@@ -177,6 +178,9 @@ def _overdue_now(ctx: HandlerContext, case: Case) -> bool:
 @on_command("export", aliases=("导出",), roles=STAFF, usage=templates.USAGE_EXPORT)
 async def cmd_export(ctx: HandlerContext, call: CommandCall) -> None:
     """`/export [YYYY-MM]`: the month's workbook, sent privately to the staff member."""
+    if call.args and call.args[0] == say.MEETING_WORD:  # `/export 联席会议 [月]` (issue 21)
+        await export_meeting_pack(ctx, call.args[1:])
+        return
     if len(call.args) > 1:
         raise UsageError
     month = _month_arg(ctx, call.args[0] if call.args else None)

@@ -556,3 +556,28 @@ def trend_chart_title(last_month_label: str) -> str:
 
 def trend_month_label(year: int, month: int) -> str:
     return f"{year % 100:02d}年{month}月" if month == 1 else f"{month}月"
+
+
+# --- the joint-meeting pack (联席会议; issue 21)
+
+MEETING_WORD = "联席会议"  # `/export 联席会议 [月]`
+NO_AREA = "未登记"
+
+
+def meeting_title(month_label: str, office: str | None) -> str:
+    return f"{month_label}消费投诉信息共享联席工作会议材料" + (f"（{office}）" if office else "")
+
+
+def meeting_caption(month_label: str) -> str:
+    return (
+        f"{month_label}联席会议材料（网页文件，可用浏览器打开后打印为 A4）。"
+        "内含商家名称和案件编号，仅供会议使用，请勿转发到群里。"
+    )
+
+
+def meeting_sent(month_label: str) -> str:
+    return f"{month_label}联席会议材料已私信发送给您。"
+
+
+def registry_problem_line(name: str, concerns: list[str]) -> str:
+    return f"{name}：{'，'.join(concerns)}"

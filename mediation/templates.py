@@ -228,7 +228,9 @@ USAGE_STATS = (
     "/stats [YYYY-MM|本月|上月] [社区/网格|监管所|全区] —— 月度投诉统计，如 /stats 2026-06"
 )
 USAGE_CASES = "/cases [进行中|超期|我的] —— 案件列表"
-USAGE_EXPORT = "/export [YYYY-MM|本月|上月] —— 导出月度案件统计表（Excel，私信发送）"
+USAGE_EXPORT = (
+    "/export [联席会议] [YYYY-MM|本月|上月] —— 导出月度案件统计表（Excel）或联席会议材料，私信发送"
+)
 USAGE_MERCHANT = "/merchant add 名称 [信用代码] [网格] | list [网格] | [info] 名称 —— 商家档案"
 
 
