@@ -5,6 +5,7 @@ unless they may be shown), and the typical cases first published in the month.""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -55,10 +56,9 @@ async def hot_issues(
     )
     names = () if show_merchants else {case.merchant_name for case in cases if case.merchant_name}
     drop = {*names, *(word for name in names for word in content_words(name))}
-    return HotIssues(
-        rising_issues(cases, month, tz=tz),
-        top_keywords(cases, month, drop=drop, tz=tz),
-    )
+    # jieba over a month of texts: off the event loop the bot shares
+    keywords = await asyncio.to_thread(top_keywords, cases, month, drop=drop, tz=tz)
+    return HotIssues(rising_issues(cases, month, tz=tz), keywords)
 
 
 async def typical_cases_of_month(

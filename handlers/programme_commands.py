@@ -10,6 +10,7 @@ published typical cases and closed cases of the asker's office (`mediation.simil
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from mediation import programme_templates as say
@@ -228,7 +229,7 @@ async def cmd_similar(ctx: HandlerContext, call: CommandCall) -> None:
         for case in await learning_queries.closed_cases(ctx.session, office)
         if case.number not in told
     ]
-    hits = most_similar(query, documents)
+    hits = await asyncio.to_thread(most_similar, query, documents)  # jieba: off the loop
     await ctx.reply(say.similar_cases(query, answer_lines(hits)))
 
 

@@ -135,3 +135,26 @@ async def test_a_published_typical_case_goes_out_once_with_the_next_monthly_summ
     assert "【热点问题】" in june
     assert "典型案例】某饺子馆" not in july
     assert_nothing_personal(june)
+
+
+async def test_ask_the_groups_memory_finds_closed_cases_with_their_outcome(group: Group) -> None:
+    await a_closed_case(group)
+    await group.say(GRID_WORKER, "【投诉】好又多超市卖的牛奶过期了，要求退款12元，电话13912345678")
+    await group.say(STAFF, "/close CY-202606-0002 失败")
+    await group.say(STAFF, f"/role @{GRID_WORKER.name} 网格员", mentions=(GRID_WORKER,))
+    await group.bot_replies()
+
+    await group.say(GRID_WORKER, "/案例 牛奶 过期")
+    (answer,) = await group.bot_replies()
+    lines = answer.splitlines()
+    assert "CY-202606-0002" in lines[1] and "调解未果" in lines[1]
+    assert all("CY-202606-0001" not in line for line in lines)  # nothing in common
+    assert_nothing_personal(answer)
+
+    await group.say(GRID_WORKER, "/案例 火箭 卫星")
+    (nothing,) = await group.bot_replies()
+    assert "没有找到" in nothing
+
+    await group.say(MERCHANT, "/案例 牛奶")
+    (refused,) = await group.bot_replies()
+    assert "权限" in refused
