@@ -351,7 +351,7 @@ class ReferenceVersion(Base):
 
 class TypicalCase(Base):
     """A typical case (典型案例): a write-up drafted from one closed case, with no personal
-    data, that staff edit and publish to the board and the groups (migration 0040).
+    data, that staff edit and publish to the board and the groups (migration 0014).
 
     `state` is draft, published or withdrawn; `published_at` is the first publication (the
     monthly summary of that month carries it, once)."""

@@ -1,6 +1,6 @@
 """typical cases (典型案例): write-ups drafted from closed cases, published to the board
 
-Revision ID: 0040
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-06 02:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0040"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
