@@ -21,7 +21,7 @@ from mediation import templates
 from mediation.actions import CaseState, change_case
 from mediation.cases import Actor, CaseStatus, EventKind
 from mediation.deadlines import CaseDeadlines, CaseTimes, DeadlinePolicy, case_deadlines
-from mediation.lifecycle import CaseAction
+from mediation.lifecycle import CaseAction, IllegalTransition
 from mediation.reports import CalendarFactsCalculator
 from mediation.workdays import WorkingCalendar
 from storage import cases
@@ -52,9 +52,20 @@ def apply_action(
     `facts_calculator`) so the case's calendar facts are kept current; without it a change
     of the timeline marks them unknown.
     """
-    change = change_case(
-        state_of(case), action, actor, now=now, case_number=case.number, data=data, **inputs
-    )
+    try:
+        change = change_case(
+            state_of(case), action, actor, now=now, case_number=case.number, data=data, **inputs
+        )
+    except IllegalTransition as refusal:
+        if refusal.wrong_actor:  # someone tried what is not theirs to do: the trail keeps it
+            attempted = {"action": action.value, "status": case.status}
+            if data and "inbox_id" in data:
+                attempted["inbox_id"] = data["inbox_id"]
+            cases.record_event(
+                session, case, EventKind.ACTION_REFUSED, actor=actor, actor_id=actor_id,
+                at=now, data=attempted,
+            )  # fmt: skip
+        raise
     for name in CASE_STATE_FIELDS:
         if getattr(change.after, name) != getattr(change.before, name):
             setattr(case, name, getattr(change.after, name))

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from mediation import templates
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind, ready_for_mediation
-from mediation.lifecycle import CaseAction
+from mediation.lifecycle import CaseAction, actor_for
 from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
 from storage import calendar as calendar_store
@@ -48,11 +48,12 @@ async def _case_arg(ctx: HandlerContext, call: CommandCall) -> Case | None:
 
 
 def _actor(ctx: HandlerContext, case: Case) -> Actor:
-    if ctx.role.is_staff:
-        return Actor.STAFF
-    if case.reporter_id == ctx.sender.id:
-        return Actor.REPORTER
-    return Actor.MERCHANT
+    return actor_for(
+        is_reporter=case.reporter_id == ctx.sender.id,
+        is_staff=ctx.role.is_staff,
+        is_case_merchant=ctx.sender.merchant_id is not None
+        and ctx.sender.merchant_id == case.merchant_id,
+    )
 
 
 @on_command("case", aliases=("案件",), roles=ANYONE, usage=templates.USAGE_CASE)  # see may_see_case

@@ -11,7 +11,7 @@ from mediation import templates
 from mediation.actions import MONEY_REMEDIES, REFUSED_REMEDY
 from mediation.case_numbers import find_case_numbers
 from mediation.cases import Actor, CaseStatus
-from mediation.lifecycle import CaseAction, IllegalTransition
+from mediation.lifecycle import CaseAction, IllegalTransition, actor_for, permitted
 from mediation.replies import (
     ReplyIntent,
     ReplyReading,
@@ -28,6 +28,11 @@ from .case_actions import act
 from .context import HandlerContext
 from .permissions import may_see_case
 
+INTENT_ACTIONS = {
+    ReplyIntent.CONFIRM: CaseAction.CONFIRM,
+    ReplyIntent.REJECT: CaseAction.REJECT,
+    ReplyIntent.WITHDRAW: CaseAction.WITHDRAW,
+}
 MERCHANT_INTENTS = {ReplyIntent.AGREE, ReplyIntent.COUNTER_OFFER, ReplyIntent.REFUSE}
 
 
@@ -42,14 +47,26 @@ async def handle_thread_reply(ctx: HandlerContext) -> bool:
 
 
 async def _named_cases(ctx: HandlerContext, numbers: list[str]) -> list[Case] | None:
+    """The cases a message names. Also those the sender may not see: naming a case settles
+    nothing by itself, and whoever tries to settle one not theirs is refused (and recorded)."""
     if not numbers:
         return None
     found = []
     for number in numbers:
         case = await cases.by_number(ctx.session, number)
-        if case is not None and may_see_case(ctx.sender, case):
+        if case is not None:
             found.append(case)
     return found
+
+
+def actor_of(ctx: HandlerContext, case: Case) -> Actor:
+    """Who the sender is to this case (`mediation.lifecycle.actor_for`)."""
+    return actor_for(
+        is_reporter=case.reporter_id == ctx.sender.id,
+        is_staff=ctx.role.is_staff,
+        is_case_merchant=ctx.sender.merchant_id is not None
+        and ctx.sender.merchant_id == case.merchant_id,
+    )
 
 
 async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
@@ -59,7 +76,9 @@ async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
             ctx.session, ctx.message.room_id, waiting, merchant_id=ctx.sender.merchant_id
         )
     else:
-        candidates = [c for c in named if c.merchant_id == ctx.sender.merchant_id]
+        candidates = [
+            c for c in named if c.merchant_id == ctx.sender.merchant_id and c.status in waiting
+        ]
     if not candidates:
         return False
     demanded = candidates[0].amount if len(candidates) == 1 else None
@@ -115,17 +134,20 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
         statuses = {CaseStatus.MERCHANT_REPLIED}
     elif reading.intent is ReplyIntent.WITHDRAW:
         statuses = {CaseStatus.PENDING, CaseStatus.MEDIATING, CaseStatus.MERCHANT_REPLIED}
+    elif reading.intent is ReplyIntent.RATING and named:
+        return await _refuse_named(ctx, named, CaseAction.RATE, reading)
     else:
         return False
+    action = INTENT_ACTIONS[reading.intent]
+    if named and await _refuse_named(ctx, named, action, reading):
+        return True
     candidates = await _reporter_candidates(ctx, named, statuses)
     if not candidates:
         return False
     case = await _one_case(ctx, candidates)
     if case is None:
         return True
-    actor = (
-        Actor.STAFF if ctx.role.is_staff and case.reporter_id != ctx.sender.id else Actor.REPORTER
-    )
+    actor = actor_of(ctx, case)
     if reading.intent is ReplyIntent.WITHDRAW:
         if await _apply(ctx, case, CaseAction.WITHDRAW, actor, reading):
             await ctx.reply(templates.case_withdrawn(case.number), case=case)
@@ -152,9 +174,20 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
     return True
 
 
+async def _refuse_named(
+    ctx: HandlerContext, named: list[Case], action: CaseAction, reading: ReplyReading
+) -> bool:
+    """A settling action on a named case by someone who may not: refused, and recorded."""
+    for case in named:
+        if not permitted(action, actor_of(ctx, case)):
+            await _apply(ctx, case, action, actor_of(ctx, case), reading)
+            return True
+    return False
+
+
 async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> bool:
     if named is not None:
-        candidates = [c for c in named if c.reporter_id == ctx.sender.id]
+        candidates = [c for c in named if permitted(CaseAction.RATE, actor_of(ctx, c))]
     else:
         candidates = await case_queries.in_room(
             ctx.session, ctx.message.room_id, {CaseStatus.RESOLVED}, reporter_id=ctx.sender.id
@@ -166,7 +199,8 @@ async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> b
     if case is None:
         return True
     rated = {"rating": rating}
-    if await _apply(ctx, case, CaseAction.RATE, Actor.REPORTER, None, data=rated, rating=rating):
+    actor = actor_of(ctx, case)
+    if await _apply(ctx, case, CaseAction.RATE, actor, None, data=rated, rating=rating):
         await ctx.reply(templates.rating_thanks(case.number, rating), case=case)
     return True
 
@@ -175,7 +209,7 @@ async def _reporter_candidates(
     ctx: HandlerContext, named: list[Case] | None, statuses: set[CaseStatus]
 ) -> list[Case]:
     if named is not None:
-        return [c for c in named if c.status in statuses]
+        return [c for c in named if c.status in statuses and may_see_case(ctx.sender, c)]
     return await case_queries.in_room(
         ctx.session, ctx.message.room_id, statuses, reporter_id=ctx.sender.id
     )

@@ -44,6 +44,7 @@ class Actor(StrEnum):
     STAFF = "staff"
     REPORTER = "reporter"
     MERCHANT = "merchant"
+    MEMBER = "member"  # anyone else in the group: may settle nothing
     SYSTEM = "system"
 
 
@@ -68,6 +69,7 @@ class EventKind(StrEnum):
     RATING_REQUESTED = "rating_requested"
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
     PERSONAL_DATA_ERASED = "personal_data_erased"
+    ACTION_REFUSED = "action_refused"  # someone tried what only others may do
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -91,6 +93,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.RATING_REQUESTED: "邀请评价",
     EventKind.ACCEPTANCE_OVERDUE: "受理超期上报",
     EventKind.PERSONAL_DATA_ERASED: "删除个人信息",
+    EventKind.ACTION_REFUSED: "越权操作被拒绝",
 }
 
 # What a complaint must name before mediation can start (a missing contact does not hold it

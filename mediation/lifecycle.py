@@ -53,6 +53,7 @@ ACTOR_LABELS: dict[Actor, str] = {
     Actor.STAFF: "工作人员",
     Actor.REPORTER: "投诉人",
     Actor.MERCHANT: "被投诉商家",
+    Actor.MEMBER: "群成员",
     Actor.SYSTEM: "系统",
 }
 
@@ -82,7 +83,9 @@ RULES: dict[CaseAction, _Rule] = {
     CaseAction.CONFIRM: _rule(
         {Actor.REPORTER, Actor.STAFF}, {CaseStatus.MERCHANT_REPLIED}, CaseStatus.RESOLVED
     ),
-    CaseAction.REJECT: _rule({Actor.REPORTER}, {CaseStatus.MERCHANT_REPLIED}, CaseStatus.MEDIATING),
+    CaseAction.REJECT: _rule(
+        {Actor.REPORTER, Actor.STAFF}, {CaseStatus.MERCHANT_REPLIED}, CaseStatus.MEDIATING
+    ),
     CaseAction.WITHDRAW: _rule({Actor.REPORTER, Actor.STAFF}, OPEN_STATUSES, CaseStatus.WITHDRAWN),
     CaseAction.REFUSE: _rule(
         {Actor.STAFF}, {CaseStatus.PENDING, CaseStatus.MEDIATING}, CaseStatus.REFUSED
@@ -95,8 +98,31 @@ RULES: dict[CaseAction, _Rule] = {
         {CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.REFUSED},
         CaseStatus.MEDIATING,
     ),
-    CaseAction.RATE: _rule({Actor.REPORTER}, {CaseStatus.RESOLVED}),
+    CaseAction.RATE: _rule({Actor.REPORTER, Actor.STAFF}, {CaseStatus.RESOLVED}),
 }
+
+# Settling a case is the consumer's side: only its reporter (or staff) confirms, rejects,
+# withdraws or rates, whatever a message names; the merchant above all may not.
+SETTLING_ACTIONS = frozenset(
+    {CaseAction.CONFIRM, CaseAction.REJECT, CaseAction.WITHDRAW, CaseAction.RATE}
+)
+
+
+def actor_for(*, is_reporter: bool, is_staff: bool, is_case_merchant: bool) -> Actor:
+    """Who a group member is to a case: its reporter first (staff who reported a case rate
+    it as its reporter), then staff, then its merchant; anyone else is a plain member."""
+    if is_reporter:
+        return Actor.REPORTER
+    if is_staff:
+        return Actor.STAFF
+    if is_case_merchant:
+        return Actor.MERCHANT
+    return Actor.MEMBER
+
+
+def permitted(action: CaseAction, actor: Actor) -> bool:
+    """Whether `actor` may do `action` at all (in some status)."""
+    return actor in RULES[action].actors
 
 _ACTOR_ORDER = (Actor.STAFF, Actor.REPORTER, Actor.MERCHANT, Actor.SYSTEM)
 
