@@ -124,6 +124,7 @@ def permitted(action: CaseAction, actor: Actor) -> bool:
     """Whether `actor` may do `action` at all (in some status)."""
     return actor in RULES[action].actors
 
+
 _ACTOR_ORDER = (Actor.STAFF, Actor.REPORTER, Actor.MERCHANT, Actor.SYSTEM)
 
 

@@ -12,7 +12,6 @@ from storage.models import CaseEvent
 from .conversation import GRID_WORKER, MERCHANT, Group, Person
 from .test_mediation_conversations import COMPLAINT, bind_merchant, the_case
 
-
 PASSER_BY = Person("member-zhao", "赵大爷")
 
 
