@@ -91,6 +91,7 @@ class BotApp:
             duplicate_window=timedelta(days=settings.duplicate_window_days),
             data_dir=settings.data_dir,
             summary_show_merchants=settings.summary_show_merchants,
+            max_amount=settings.max_amount,
         )
         self.shared = SharedState(
             parser=self.parser,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.deadlines import DeadlinePolicy
+from mediation.money import DEFAULT_MAX_AMOUNT
 from mediation.parsing import ComplaintParser
 from mediation.privacy import mask_text
 from mediation.roles import Role
@@ -34,6 +36,7 @@ class HandlerConfig:
     duplicate_window: timedelta = timedelta(days=7)
     data_dir: Path = Path("data")  # exports and chart images go under <data_dir>/media
     summary_show_merchants: bool = False  # name merchants in the public monthly summary
+    max_amount: Decimal = DEFAULT_MAX_AMOUNT  # the largest amount recorded (yuan)
 
 
 @dataclass

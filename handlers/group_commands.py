@@ -15,6 +15,7 @@ from mediation import templates
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind, ready_for_mediation
 from mediation.lifecycle import CaseAction, actor_for
+from mediation.money import in_range
 from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
 from storage import calendar as calendar_store
@@ -145,6 +146,9 @@ async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
     amount = _amount(call.args[2]) if len(call.args) == 3 else None
     case = await _case_arg(ctx, call)
     if case is None:
+        return
+    if amount is not None and not in_range(amount, ctx.config.max_amount):
+        await ctx.reply(templates.amount_out_of_range(amount, ctx.config.max_amount), case=case)
         return
     act(
         ctx,

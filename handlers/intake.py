@@ -10,10 +10,14 @@ the reporter in the group is the consumer's channel.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 from mediation import templates
 from mediation.case_numbers import case_period
 from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind, ready_for_mediation
 from mediation.duplicates import find_repeated
+from mediation.money import in_range
 from mediation.parsing import ParsedMessage
 from mediation.privacy import mask_mobile
 from storage import cases
@@ -40,10 +44,15 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
         )
         await ctx.reply(templates.duplicate_linked(duplicate.number), case=duplicate)
         return
+    refused_amount = _amount_out_of_range(ctx, parsed)
+    if refused_amount is not None:
+        parsed = replace(parsed, amount=None)  # not recorded: the reporter is told why
     case = await open_case(ctx, parsed)
     text = templates.case_opened(
         case.number, parsed.merchant, parsed.amount, parsed.demands, parsed.contacts
     )
+    if refused_amount is not None:
+        text += "\n" + templates.amount_out_of_range(refused_amount, ctx.config.max_amount)
     if parsed.missing:
         text += "\n" + templates.ask_for_missing(case.number, parsed.missing)
     await reply_and_move_on(ctx, case, text)
@@ -129,7 +138,8 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
         added.append("facts")
     if not added:
         return False
-    if case.amount is None and parsed.amount is not None:
+    refused_amount = _amount_out_of_range(ctx, parsed)
+    if case.amount is None and parsed.amount is not None and refused_amount is None:
         case.amount = parsed.amount
     case.missing = [item for item in missing if item not in added]
     case.raw_text = f"{case.raw_text}\n{ctx.message.text}"
@@ -144,10 +154,19 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
         data={"added": added, "inbox_id": ctx.message.id},
     )
     text = templates.details_added(case.number, tuple(case.missing))
+    if refused_amount is not None:
+        text += "\n" + templates.amount_out_of_range(refused_amount, ctx.config.max_amount)
     if "contact" in added:
         text += "\n联系电话：" + "、".join(mask_mobile(p) for p in parsed.raw_contacts)
     await reply_and_move_on(ctx, case, text)
     return True
+
+
+def _amount_out_of_range(ctx: HandlerContext, parsed: ParsedMessage) -> Decimal | None:
+    """The complaint's amount when it is outside the sane range (`mediation.money`)."""
+    if parsed.amount is None or in_range(parsed.amount, ctx.config.max_amount):
+        return None
+    return parsed.amount
 
 
 async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | None:

@@ -12,6 +12,7 @@ from mediation.actions import MONEY_REMEDIES, REFUSED_REMEDY
 from mediation.case_numbers import find_case_numbers
 from mediation.cases import Actor, CaseStatus
 from mediation.lifecycle import CaseAction, IllegalTransition, actor_for, permitted
+from mediation.money import in_range
 from mediation.replies import (
     ReplyIntent,
     ReplyReading,
@@ -94,6 +95,12 @@ async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
 
 async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: ReplyReading) -> None:
     amount = reading.amount
+    if amount is not None and not in_range(amount, ctx.config.max_amount):
+        await ctx.reply(templates.amount_out_of_range(amount, ctx.config.max_amount), case=case)
+        return
+    if amount is not None and case.amount is not None and amount > case.amount:
+        await ctx.reply(templates.offer_above_claim(case.number, amount, case.amount), case=case)
+        return
     if amount is None and reading.remedy in MONEY_REMEDIES:
         amount = case.amount
     refused = reading.intent is ReplyIntent.REFUSE

@@ -562,3 +562,19 @@ def merchant_info(
             f"挽回经济损失 {yuan(money_returned)}",
         ]
     )
+
+
+def amount_out_of_range(amount: Decimal, maximum: Decimal) -> str:
+    shown = f"{amount:f}" if len(f"{amount:f}") <= 24 else f"{amount:f}"[:23] + "…"
+    return (
+        f"金额「{shown}」不在可登记的范围内（大于0、最多两位小数、不超过{yuan(maximum)}），"
+        "未予记录。请核实后重新发送。"
+    )
+
+
+def offer_above_claim(number: str, offered: Decimal, claimed: Decimal) -> str:
+    return (
+        f"{number} 商家答复的金额{yuan(offered)}高于消费者诉求的{yuan(claimed)}，请确认："
+        "如金额有误请重新答复；如确需高于诉求，请工作人员核实后用 /close 结案。"
+        "本次答复未记录。"
+    )
