@@ -139,3 +139,20 @@ async def test_a_data_error_fails_the_message_at_once_with_a_masked_log_line(
 def test_a_locked_database_is_still_waited_out() -> None:
     assert is_transient(OperationalError("BEGIN", (), Exception("database is locked")))
     assert not is_transient(OperationalError("SELECT", (), Exception("integer overflow")))
+
+
+async def test_a_handler_error_stores_and_logs_no_personal_data(
+    bot: BotApp, group: Group, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def leaky(*args: object, **kwargs: object) -> None:
+        raise ValueError("bad row: 消费者电话13812345678，身份证110101199003071234 " + "x" * 900)
+
+    monkeypatch.setattr("bot.dispatcher.handle_message", leaky)
+    with caplog.at_level(logging.WARNING, logger="bot.dispatcher"):
+        await group.say(GRID_WORKER, "随便说一句")
+    async with bot.sessions() as session:
+        (row,) = await session.scalars(select(InboxMessage))
+    assert row.state == "failed" and row.error.startswith("ValueError: bad row")
+    assert len(row.error) <= 230
+    for raw in ("13812345678", "110101199003071234"):
+        assert raw not in row.error and raw not in caplog.text
