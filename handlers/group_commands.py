@@ -20,8 +20,9 @@ from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
 from storage import calendar as calendar_store
 from storage import case_queries, cases, members, outbox
+from storage import merchants as merchant_store
 from storage.calendar_facts import refresh_calendar_facts_around
-from storage.models import Case, Merchant
+from storage.models import Case, Member, Merchant
 
 from .case_actions import accept_and_notify, act
 from .context import HandlerContext
@@ -33,8 +34,11 @@ LICENCE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 AMOUNT_PATTERN = re.compile(r"^[¥￥]?(\d+(?:\.\d{1,2})?)元?$")
 
 
-async def _case_arg(ctx: HandlerContext, call: CommandCall) -> Case | None:
-    """The case named by the first argument, or None after telling the sender why."""
+async def _case_arg(ctx: HandlerContext, call: CommandCall, *, shown: bool = False) -> Case | None:
+    """The case named by the first argument, or None after telling the sender why.
+
+    `shown`: the command shows the case's details, which happens only in its own group
+    (staff anywhere by private message); staff may act on any case from anywhere."""
     if not call.args or not CASE_NUMBER_PATTERN.fullmatch(call.args[0]):
         raise UsageError
     number = find_case_numbers(call.args[0])[0]
@@ -42,8 +46,12 @@ async def _case_arg(ctx: HandlerContext, call: CommandCall) -> Case | None:
     if case is None:
         await ctx.reply(templates.unknown_case(number))
         return None
-    if not may_see_case(ctx.sender, case):
-        await ctx.reply(templates.not_your_case(number))
+    here = ctx.message.room_id if shown or not ctx.role.is_staff else None
+    if not may_see_case(ctx.sender, case, here):
+        if ctx.role.is_staff:
+            await ctx.reply(templates.case_of_another_group(number))
+        else:
+            await ctx.reply(templates.not_your_case(number))
         return None
     return case
 
@@ -59,7 +67,7 @@ def _actor(ctx: HandlerContext, case: Case) -> Actor:
 
 @on_command("case", aliases=("案件",), roles=ANYONE, usage=templates.USAGE_CASE)  # see may_see_case
 async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
-    case = await _case_arg(ctx, call)
+    case = await _case_arg(ctx, call, shown=True)
     if case is None:
         return
     events = await cases.timeline(ctx.session, case.id)
@@ -190,7 +198,7 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case_arg(ctx, call)
     if case is None:
         return
-    assignee = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    assignee = await mentioned_member(ctx, call)
     case.assignee_id = assignee.id
     cases.record_event(
         ctx.session,
@@ -202,7 +210,7 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
         data={"assignee_id": assignee.id},
     )
     await ctx.reply(
-        templates.case_assigned(case.number, assignee.display_name or assignee.id),
+        templates.case_assigned(case.number, member_name(assignee)),
         mention_ids=[assignee.id],
         case=case,
     )
@@ -215,27 +223,29 @@ async def cmd_role(ctx: HandlerContext, call: CommandCall) -> None:
     role = ROLE_BY_LABEL[call.args[0]]
     if role is Role.ADMIN:
         raise UsageError  # admins come from the settings only
-    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    member = await mentioned_member(ctx, call)
     member.role = role
     if role is not Role.MERCHANT:
         member.merchant_id = None
-    await ctx.reply(templates.role_granted(member.display_name or member.id, role.label))
+    await ctx.reply(templates.role_granted(member_name(member), role.label))
 
 
 @on_command("bind", aliases=("绑定",), roles=STAFF, usage=templates.USAGE_BIND)
 async def cmd_bind(ctx: HandlerContext, call: CommandCall) -> None:
     if not call.mention_ids or not call.args:
         raise UsageError
-    merchant, created = await save_merchant(
-        ctx.session, merchant_fields(call.args), now=ctx.now
-    )
-    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    fields = merchant_fields(call.args)
+    # the registry's merchant of exactly this name or alias; otherwise a new one: 张记 is
+    # neither 张记饺子馆 nor 张记烤鸭店
+    known = await merchant_store.by_name_or_alias(ctx.session, str(fields["name"]))
+    if known is not None:
+        fields["name"] = known.name
+    merchant, created = await save_merchant(ctx.session, fields, now=ctx.now)
+    member = await mentioned_member(ctx, call)
     member.role = Role.MERCHANT
     member.merchant_id = merchant.id
     ctx.reload.add("merchants")  # this process reloads; the others see the version raised
-    await ctx.reply(
-        templates.merchant_bound(member.display_name or member.id, merchant.name, created)
-    )
+    await ctx.reply(templates.merchant_bound(member_name(member), merchant.name, created))
     await _notify_waiting_cases(ctx, merchant)
 
 
@@ -302,6 +312,25 @@ async def cmd_outbox(ctx: HandlerContext, call: CommandCall) -> None:
     await ctx.reply(
         templates.outbox_status(counts.get("pending", 0), counts.get("failed", 0), recent)
     )
+
+
+MENTION_NAME = re.compile(r"[@＠]([^\s\u2005@＠]+)")
+
+
+async def mentioned_member(ctx: HandlerContext, call: CommandCall) -> Member:
+    """The first member the command @-mentions, with the name the group shows when the
+    bot has not seen them post yet (the text carries 「@张记饺子馆老板」)."""
+    names = MENTION_NAME.findall(ctx.message.text)
+    shown = names[0][:200] if len(names) == len(call.mention_ids) else ""
+    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    if not member.display_name and shown:
+        member.display_name = shown
+    return member
+
+
+def member_name(member: Member) -> str:
+    """How the group knows a member: the display name, never the raw contact id."""
+    return member.display_name or templates.UNNAMED_MEMBER
 
 
 def merchant_fields(args: list[str]) -> dict[str, object]:

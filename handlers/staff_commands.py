@@ -138,11 +138,15 @@ async def _visible_open_cases(ctx: HandlerContext, *, mine: bool) -> list[Case]:
     if role.is_staff:
         assignee = ctx.sender.id if mine else None
         return await case_queries.open_cases(ctx.session, assignee_id=assignee)
+    # in a group, a member sees only the group's own cases (issue 17.10)
+    room = None if ctx.message.room_id.startswith("dm:") else ctx.message.room_id
     if role is Role.MERCHANT:
         if ctx.sender.merchant_id is None:
             return []
-        return await case_queries.open_cases(ctx.session, merchant_id=ctx.sender.merchant_id)
-    return await case_queries.open_cases(ctx.session, reporter_id=ctx.sender.id)
+        return await case_queries.open_cases(
+            ctx.session, merchant_id=ctx.sender.merchant_id, room_id=room
+        )
+    return await case_queries.open_cases(ctx.session, reporter_id=ctx.sender.id, room_id=room)
 
 
 def _overdue_now(ctx: HandlerContext, case: Case) -> bool:

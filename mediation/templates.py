@@ -578,3 +578,10 @@ def offer_above_claim(number: str, offered: Decimal, claimed: Decimal) -> str:
         "如金额有误请重新答复；如确需高于诉求，请工作人员核实后用 /close 结案。"
         "本次答复未记录。"
     )
+
+
+UNNAMED_MEMBER = "该成员"  # a member whose group name the bot has not seen
+
+
+def case_of_another_group(number: str) -> str:
+    return f"{number} 不属于本群，案件详情请私信机器人发送 /case {number} 查看。"

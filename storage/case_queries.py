@@ -38,8 +38,9 @@ async def open_cases(
     reporter_id: str | None = None,
     merchant_id: int | None = None,
     assignee_id: str | None = None,
+    room_id: str | None = None,
 ) -> list[Case]:
-    """Open cases, oldest first, narrowed by reporter / merchant / assignee when given."""
+    """Open cases, oldest first, narrowed by reporter / merchant / assignee / room."""
     statement = (
         select(Case)
         .where(Case.status.in_([status.value for status in OPEN_STATUSES]))
@@ -51,23 +52,21 @@ async def open_cases(
         statement = statement.where(Case.merchant_id == merchant_id)
     if assignee_id is not None:
         statement = statement.where(Case.assignee_id == assignee_id)
+    if room_id is not None:
+        statement = statement.where(Case.room_id == room_id)
     return list(await session.scalars(statement))
 
 
 async def pending_in_room_for_merchant(
     session: AsyncSession, room_id: str, merchant_id: int, names: Collection[str]
 ) -> list[Case]:
-    """The room's cases waiting for acceptance that name the merchant (by id, or a name or
-    alias of two characters or more in the merchant text), by id."""
+    """The room's cases waiting for acceptance that name the merchant: by id, or by its
+    name or an alias exactly (张记 is neither 张记饺子馆 nor 张记烤鸭店), by id."""
+    exact = [name for name in names if name]
     rows = await session.scalars(
         select(Case)
         .where(Case.room_id == room_id, Case.status == CaseStatus.PENDING)
-        .where(
-            or_(
-                Case.merchant_id == merchant_id,
-                *(Case.merchant_name.contains(n) for n in names if len(n) >= 2),
-            )
-        )
+        .where(or_(Case.merchant_id == merchant_id, Case.merchant_name.in_(exact)))
         .order_by(Case.id)
     )
     return list(rows)
