@@ -20,7 +20,7 @@ from storage import outbox
 from storage.inbox import ClaimedMessage
 from storage.models import Case, Member
 
-from .rate_limit import SenderRateLimiter
+from .rate_limit import RepeatedAnswers, SenderRateLimiter
 
 DIRECT_ROOM_PREFIX = "dm:"  # a private chat with the bot (see bot.wechaty_gateway)
 
@@ -48,6 +48,8 @@ class SharedState:
     parser: ComplaintParser
     calendar: WorkingCalendar
     rate_limiter: SenderRateLimiter = field(default_factory=lambda: SenderRateLimiter(0))
+    # /help and refusals: once per sender, room and minute
+    repeated_answers: RepeatedAnswers = field(default_factory=RepeatedAnswers)
     # rooms whose row (and serving account) this process committed, and when
     known_rooms: dict[str, datetime] = field(default_factory=dict)
 
@@ -77,6 +79,13 @@ class HandlerContext:
     @property
     def local_now(self) -> datetime:
         return self.now.astimezone(self.config.timezone)
+
+    def first_time(self, kind: str) -> bool:
+        """Whether to give an answer of this kind (/help, a refusal) to the sender now: once
+        per sender, room and minute (`RepeatedAnswers`)."""
+        return self.shared.repeated_answers.first(
+            self.message.room_id, self.message.sender_id, kind, self.now
+        )
 
     async def reply(
         self,

@@ -251,7 +251,8 @@ async def _apply(
     try:
         act(ctx, case, action, actor, data=details, **inputs)
     except IllegalTransition as refusal:
-        await ctx.reply(refusal.message, case=case)
+        if not refusal.wrong_actor or ctx.first_time("refusal"):
+            await ctx.reply(refusal.message, case=case)
         return False
     return True
 

@@ -5,8 +5,11 @@ attempt is in the case's audit trail."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from mediation.clock import ManualClock
 from storage.models import CaseEvent
 
 from .conversation import GRID_WORKER, MERCHANT, Group, Person
@@ -40,7 +43,9 @@ async def test_the_merchant_cannot_confirm_its_own_offer_by_naming_the_case(grou
     assert [(actor, data["action"]) for actor, data in attempts] == [(MERCHANT.id, "confirm")]
 
 
-async def test_the_merchant_cannot_withdraw_by_text_or_command(group: Group) -> None:
+async def test_the_merchant_cannot_withdraw_by_text_or_command(
+    group: Group, clock: ManualClock
+) -> None:
     await bind_merchant(group)
     await group.say(GRID_WORKER, COMPLAINT)
     await group.bot_replies()
@@ -48,6 +53,7 @@ async def test_the_merchant_cannot_withdraw_by_text_or_command(group: Group) -> 
     await group.say(MERCHANT, "CY-202606-0001 撤回投诉")
     (refused,) = await group.bot_replies()
     assert "投诉人" in refused
+    clock.advance(timedelta(minutes=1))  # a refusal is said once a minute (still recorded)
     await group.say(MERCHANT, "/withdraw CY-202606-0001")
     (refused,) = await group.bot_replies()
     assert "投诉人" in refused
@@ -60,7 +66,9 @@ async def test_the_merchant_cannot_withdraw_by_text_or_command(group: Group) -> 
     ]
 
 
-async def test_no_one_else_rejects_or_rates_for_the_consumer(group: Group) -> None:
+async def test_no_one_else_rejects_or_rates_for_the_consumer(
+    group: Group, clock: ManualClock
+) -> None:
     await bind_merchant(group)
     await group.say(GRID_WORKER, COMPLAINT)
     await group.say(MERCHANT, "同意退还58元")
@@ -70,6 +78,7 @@ async def test_no_one_else_rejects_or_rates_for_the_consumer(group: Group) -> No
     assert "投诉人" in refused
     await group.say(GRID_WORKER, "确认")
     await group.bot_replies()
+    clock.advance(timedelta(minutes=1))
     await group.say(MERCHANT, "CY-202606-0001 5分")
     (refused,) = await group.bot_replies()
     assert "投诉人" in refused
