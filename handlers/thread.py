@@ -4,11 +4,10 @@ waiting for such a reply; with several candidates the bot asks which case is mea
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from mediation import templates
-from mediation.actions import MONEY_REMEDIES, REFUSED_REMEDY
+from mediation.actions import REFUSED_REMEDY, is_money_remedy
 from mediation.case_numbers import find_case_numbers
 from mediation.cases import Actor, CaseStatus
 from mediation.lifecycle import CaseAction, IllegalTransition, actor_for, permitted
@@ -16,6 +15,8 @@ from mediation.money import in_range
 from mediation.replies import (
     ReplyIntent,
     ReplyReading,
+    is_bare_acknowledgement,
+    is_non_cash,
     read_merchant_reply,
     read_rating,
     read_reporter_reply,
@@ -34,7 +35,12 @@ INTENT_ACTIONS = {
     ReplyIntent.REJECT: CaseAction.REJECT,
     ReplyIntent.WITHDRAW: CaseAction.WITHDRAW,
 }
-MERCHANT_INTENTS = {ReplyIntent.AGREE, ReplyIntent.COUNTER_OFFER, ReplyIntent.REFUSE}
+MERCHANT_INTENTS = {
+    ReplyIntent.AGREE,
+    ReplyIntent.COUNTER_OFFER,
+    ReplyIntent.REFUSE,
+    ReplyIntent.ACKNOWLEDGE,
+}
 
 
 async def handle_thread_reply(ctx: HandlerContext) -> bool:
@@ -94,6 +100,10 @@ async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
 
 
 async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: ReplyReading) -> None:
+    if reading.intent is ReplyIntent.ACKNOWLEDGE:  # the first answer: the clock stops
+        if await _apply(ctx, case, CaseAction.ACKNOWLEDGE, Actor.MERCHANT, reading):
+            await ctx.reply(templates.merchant_acknowledged(case.number), case=case)
+        return
     amount = reading.amount
     if amount is not None and not in_range(amount, ctx.config.max_amount):
         await ctx.reply(templates.amount_out_of_range(amount, ctx.config.max_amount), case=case)
@@ -101,10 +111,14 @@ async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: Repl
     if amount is not None and case.amount is not None and amount > case.amount:
         await ctx.reply(templates.offer_above_claim(case.number, amount, case.amount), case=case)
         return
-    if amount is None and reading.remedy in MONEY_REMEDIES:
-        amount = case.amount
+    amount_is_claim = False
+    non_cash = is_non_cash(reading.remedy)
+    if amount is None and not non_cash and is_money_remedy(reading.remedy):
+        amount = case.amount  # 「同意退款」: the amount claimed
+        amount_is_claim = amount is not None
     refused = reading.intent is ReplyIntent.REFUSE
-    offer = (None, REFUSED_REMEDY) if refused else (amount, reading.remedy)
+    remedy = reading.remedy[:16] if reading.remedy else None
+    offer = (None, REFUSED_REMEDY) if refused else (amount, remedy)
     answer = CaseAction.MERCHANT_REPLY
     if not await _apply(ctx, case, answer, Actor.MERCHANT, reading, offer=offer):
         return
@@ -115,20 +129,18 @@ async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: Repl
             case=case,
         )
         return
-    summary = _offer_summary(reading.intent, reading.remedy, amount)
+    summary = templates.offer_summary(
+        reading.intent is ReplyIntent.AGREE,
+        reading.remedy,
+        amount,
+        amount_is_claim=amount_is_claim,
+        non_cash=non_cash,
+    )
     await ctx.reply(
         templates.merchant_answer_recorded(case.number, summary),
         mention_ids=[case.reporter_id],
         case=case,
     )
-
-
-def _offer_summary(intent: ReplyIntent, remedy: str | None, amount: Decimal | None) -> str:
-    verb = "同意" if intent is ReplyIntent.AGREE else "提出"
-    what = remedy or "退款"
-    if amount is not None and what in MONEY_REMEDIES - {None}:
-        return f"{verb}{what}{templates.yuan(amount)}"
-    return f"{verb}{what}"
 
 
 async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
@@ -143,6 +155,8 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
         statuses = {CaseStatus.PENDING, CaseStatus.MEDIATING, CaseStatus.MERCHANT_REPLIED}
     elif reading.intent is ReplyIntent.RATING and named:
         return await _refuse_named(ctx, named, CaseAction.RATE, reading)
+    elif is_bare_acknowledgement(text):
+        return await _ask_confirm_or_not(ctx, named)
     else:
         return False
     action = INTENT_ACTIONS[reading.intent]
@@ -171,13 +185,27 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
         return True
     if not await _apply(ctx, case, CaseAction.CONFIRM, actor, reading):
         return True
+    non_cash = case.offer_remedy if is_non_cash(case.offer_remedy) else None
+    if non_cash and case.offer_amount is not None:
+        non_cash += templates.yuan(case.offer_amount)
     await ctx.reply(
-        templates.case_resolved(case.number, case.money_returned)
+        templates.case_resolved(case.number, case.money_returned, non_cash)
         + "\n"
         + templates.ask_for_rating(case.number),
         mention_ids=[case.reporter_id],
         case=case,
     )
+    return True
+
+
+async def _ask_confirm_or_not(ctx: HandlerContext, named: list[Case] | None) -> bool:
+    """「好的」 after an offer: ask for 「确认」 or 「不接受」 instead of guessing."""
+    waiting = {CaseStatus.MERCHANT_REPLIED}
+    candidates = await _reporter_candidates(ctx, named, waiting)
+    candidates = [c for c in candidates if c.offer_remedy != REFUSED_REMEDY]
+    if len(candidates) != 1:
+        return False
+    await ctx.reply(templates.confirm_or_not(candidates[0].number), case=candidates[0])
     return True
 
 

@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     ACCEPTED = "accepted"
     NOTIFIED = "notified"
     MERCHANT_REPLIED = "merchant_replied"
+    MERCHANT_ACKNOWLEDGED = "merchant_acknowledged"  # a first answer without an offer
     CONFIRMED = "confirmed"
     REJECTED_BY_REPORTER = "rejected_by_reporter"
     RATED = "rated"
@@ -79,6 +80,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ACCEPTED: "受理",
     EventKind.NOTIFIED: "通知商家",
     EventKind.MERCHANT_REPLIED: "商家答复",
+    EventKind.MERCHANT_ACKNOWLEDGED: "商家回应",
     EventKind.CONFIRMED: "投诉人确认",
     EventKind.REJECTED_BY_REPORTER: "投诉人不接受",
     EventKind.RATED: "满意度评价",

@@ -20,6 +20,7 @@ from mediation.cases import CLOSED_STATUSES, OPEN_STATUSES, Actor, CaseStatus
 class CaseAction(StrEnum):
     ACCEPT = "accept"  # 受理
     MERCHANT_REPLY = "merchant_reply"  # 商家答复 (also a revised answer)
+    ACKNOWLEDGE = "acknowledge"  # 商家回应: answers without an offer yet (「已联系消费者」)
     CONFIRM = "confirm"  # the reporter accepts the merchant's answer
     REJECT = "reject"  # the reporter does not accept it; mediation goes on
     WITHDRAW = "withdraw"  # 撤回
@@ -38,6 +39,7 @@ class CaseAction(StrEnum):
 ACTION_LABELS: dict[CaseAction, str] = {
     CaseAction.ACCEPT: "受理案件",
     CaseAction.MERCHANT_REPLY: "答复",
+    CaseAction.ACKNOWLEDGE: "回应",
     CaseAction.CONFIRM: "确认调解结果",
     CaseAction.REJECT: "拒绝商家方案",
     CaseAction.WITHDRAW: "撤回投诉",
@@ -80,6 +82,7 @@ RULES: dict[CaseAction, _Rule] = {
         {Actor.STAFF, Actor.SYSTEM}, {CaseStatus.PENDING}, CaseStatus.MEDIATING
     ),
     CaseAction.MERCHANT_REPLY: _rule({Actor.MERCHANT}, _ACTIVE, CaseStatus.MERCHANT_REPLIED),
+    CaseAction.ACKNOWLEDGE: _rule({Actor.MERCHANT}, _ACTIVE),
     CaseAction.CONFIRM: _rule(
         {Actor.REPORTER, Actor.STAFF}, {CaseStatus.MERCHANT_REPLIED}, CaseStatus.RESOLVED
     ),

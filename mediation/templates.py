@@ -154,9 +154,40 @@ def reporter_rejected(number: str) -> str:
     return f"{number} 投诉人不接受商家的答复，请商家重新答复或提出新的方案。"
 
 
-def case_resolved(number: str, money_returned: Decimal | None) -> str:
+def case_resolved(
+    number: str, money_returned: Decimal | None, non_cash: str | None = None
+) -> str:
     money = f"，为消费者挽回经济损失{yuan(money_returned)}" if money_returned else ""
-    return f"{number} 调解成功{money}。"
+    other = f"，商家提供{non_cash}（非现金补偿）" if non_cash else ""
+    return f"{number} 调解成功{money}{other}。"
+
+
+def offer_summary(
+    agrees: bool,
+    remedy: str | None,
+    amount: Decimal | None,
+    *,
+    amount_is_claim: bool = False,
+    non_cash: bool = False,
+) -> str:
+    """What a merchant's answer offers, for the prompt to the complainant: 「同意退款58元」,
+    「提出代金券50元（非现金补偿）」."""
+    verb = "同意" if agrees else "提出"
+    what = remedy or "退款"
+    money = f"{yuan(amount)}" if amount is not None else ""
+    if amount_is_claim:
+        money += "（即消费者诉求的金额）"
+    if non_cash:
+        return f"{verb}{what}{money}（非现金补偿，不计入挽回经济损失）"
+    return f"{verb}{what}{money}"
+
+
+def merchant_acknowledged(number: str) -> str:
+    return f"{number} 商家已回应，正在处理。请商家处理后在群里答复处理结果（如「同意退款」）。"
+
+
+def confirm_or_not(number: str) -> str:
+    return f"{number} 商家已答复：请回复「确认」接受，或「不接受」并说明诉求。"
 
 
 def ask_for_rating(number: str) -> str:
