@@ -24,7 +24,7 @@ from storage import merchants as merchant_store
 from storage.calendar_facts import refresh_calendar_facts_around
 from storage.models import Case, Member, Merchant
 
-from .case_actions import accept_and_notify, act
+from .case_actions import accept_and_notify, act, notify_merchant
 from .context import HandlerContext
 from .merchants import save_merchant
 from .permissions import may_see_case
@@ -242,6 +242,8 @@ async def cmd_bind(ctx: HandlerContext, call: CommandCall) -> None:
         fields["name"] = known.name
     merchant, created = await save_merchant(ctx.session, fields, now=ctx.now)
     member = await mentioned_member(ctx, call)
+    # @-mentioned here by staff: the merchant is in this group
+    await members.record_room_member(ctx.session, ctx.message.room_id, member.id, ctx.now)
     member.role = Role.MERCHANT
     member.merchant_id = merchant.id
     ctx.reload.add("merchants")  # this process reloads; the others see the version raised
@@ -250,16 +252,23 @@ async def cmd_bind(ctx: HandlerContext, call: CommandCall) -> None:
 
 
 async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None:
-    """Cases that waited for this merchant to be bound now go to mediation."""
-    waiting = await case_queries.pending_in_room_for_merchant(
-        ctx.session, ctx.message.room_id, merchant.id, [merchant.name, *merchant.aliases]
+    """Every open case of this merchant, in any group, now reaches it: a complete pending
+    case is accepted and notified, an accepted one the merchant was never told about (staff
+    accepted it before the binding) is notified. Its answers then work as usual."""
+    open_cases = await case_queries.open_for_merchant(
+        ctx.session, merchant.id, [merchant.name, *merchant.aliases]
     )
     merchant_ids = await members.merchant_member_ids(ctx.session, merchant.id)
-    for case in waiting:
-        if not ready_for_mediation(case.missing):
-            continue
-        case.merchant_id = merchant.id
-        await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
+    notified = await case_queries.notified_case_ids(ctx.session, [c.id for c in open_cases])
+    for case in open_cases:
+        if case.status == CaseStatus.PENDING:
+            if not ready_for_mediation(case.missing):
+                continue
+            case.merchant_id = merchant.id
+            await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
+        elif case.id not in notified or case.merchant_id is None:
+            case.merchant_id = merchant.id
+            await notify_merchant(ctx, case, merchant_ids)
 
 
 CALENDAR_KINDS = {"上班": True, "工作日": True, "补班": True, "放假": False, "休息": False}

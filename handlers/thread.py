@@ -26,7 +26,7 @@ from storage import case_queries, cases
 from storage.members import merchant_member_ids
 from storage.models import Case
 
-from .case_actions import act
+from .case_actions import act, merchant_room
 from .context import HandlerContext
 from .permissions import may_see_case
 
@@ -79,9 +79,15 @@ def actor_of(ctx: HandlerContext, case: Case) -> Actor:
 async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
     waiting = {CaseStatus.MEDIATING, CaseStatus.MERCHANT_REPLIED}
     if named is None:
+        # this group's cases first; else the merchant's cases of other groups (a merchant
+        # bound and notified in one group answers there about a case from another)
         candidates = await case_queries.in_room(
             ctx.session, ctx.message.room_id, waiting, merchant_id=ctx.sender.merchant_id
-        )
+        ) or [
+            c
+            for c in await case_queries.open_cases(ctx.session, merchant_id=ctx.sender.merchant_id)
+            if c.status in waiting
+        ]
     else:
         candidates = [
             c for c in named if c.merchant_id == ctx.sender.merchant_id and c.status in waiting
@@ -102,7 +108,7 @@ async def _merchant_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
 async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: ReplyReading) -> None:
     if reading.intent is ReplyIntent.ACKNOWLEDGE:  # the first answer: the clock stops
         if await _apply(ctx, case, CaseAction.ACKNOWLEDGE, Actor.MERCHANT, reading):
-            await ctx.reply(templates.merchant_acknowledged(case.number), case=case)
+            await _tell_case_group(ctx, case, templates.merchant_acknowledged(case.number))
         return
     amount = reading.amount
     if amount is not None and not in_range(amount, ctx.config.max_amount):
@@ -123,10 +129,11 @@ async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: Repl
     if not await _apply(ctx, case, answer, Actor.MERCHANT, reading, offer=offer):
         return
     if refused:
-        await ctx.reply(
+        await _tell_case_group(
+            ctx,
+            case,
             templates.merchant_refused(case.number, reading.reason),
             mention_ids=_staff_to_tell(ctx, case),
-            case=case,
         )
         return
     summary = templates.offer_summary(
@@ -136,11 +143,22 @@ async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: Repl
         amount_is_claim=amount_is_claim,
         non_cash=non_cash,
     )
-    await ctx.reply(
+    await _tell_case_group(
+        ctx,
+        case,
         templates.merchant_answer_recorded(case.number, summary),
         mention_ids=[case.reporter_id],
-        case=case,
     )
+
+
+async def _tell_case_group(
+    ctx: HandlerContext, case: Case, text: str, *, mention_ids: list[str] | None = None
+) -> None:
+    """Say it in the case's own group (where the complainant is); a merchant answering from
+    another group is told there that it was passed on."""
+    await ctx.reply(text, mention_ids=mention_ids, case=case, room_id=case.room_id)
+    if ctx.message.room_id != case.room_id:
+        await ctx.reply(templates.answer_forwarded(case.number), case=case)
 
 
 async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool:
@@ -177,7 +195,10 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
         if await _apply(ctx, case, CaseAction.REJECT, actor, reading):
             merchants = await merchant_member_ids(ctx.session, case.merchant_id)
             await ctx.reply(
-                templates.reporter_rejected(case.number), mention_ids=merchants, case=case
+                templates.reporter_rejected(case.number),
+                mention_ids=merchants,
+                case=case,
+                room_id=await merchant_room(ctx, case, merchants),
             )
         return True
     if case.offer_remedy == REFUSED_REMEDY:

@@ -616,3 +616,19 @@ UNNAMED_MEMBER = "该成员"  # a member whose group name the bot has not seen
 
 def case_of_another_group(number: str) -> str:
     return f"{number} 不属于本群，案件详情请私信机器人发送 /case {number} 查看。"
+
+
+def merchant_told_elsewhere(number: str) -> str:
+    return f"{number} 已在被投诉商家所在的群里通知商家，商家答复后会在本群告知投诉人。"
+
+
+def merchant_in_no_known_group(number: str, merchant: str | None) -> str:
+    name = f"「{merchant}」" if merchant else "被投诉商家"
+    return (
+        f"{number}：{name}已绑定，但机器人所在的群里都没有见到该商家发言，通知可能送不到。"
+        "请工作人员确认商家在哪个群，或电话告知商家。"
+    )
+
+
+def answer_forwarded(number: str) -> str:
+    return f"已收到 {number} 的答复，已转告投诉人所在的群。"

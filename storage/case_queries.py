@@ -7,10 +7,10 @@ from collections.abc import Collection
 from datetime import datetime
 from operator import attrgetter
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import OPEN_STATUSES, CaseStatus
+from mediation.cases import OPEN_STATUSES, CaseStatus, EventKind
 
 from .models import Case, CaseEvent, InboxMessage
 
@@ -57,19 +57,36 @@ async def open_cases(
     return list(await session.scalars(statement))
 
 
-async def pending_in_room_for_merchant(
-    session: AsyncSession, room_id: str, merchant_id: int, names: Collection[str]
+async def open_for_merchant(
+    session: AsyncSession, merchant_id: int, names: Collection[str]
 ) -> list[Case]:
-    """The room's cases waiting for acceptance that name the merchant: by id, or by its
-    name or an alias exactly (张记 is neither 张记饺子馆 nor 张记烤鸭店), by id."""
+    """Every open case of the merchant, in any group: by id, or naming it exactly (its name
+    or an alias) without a registry merchant yet; by id."""
     exact = [name for name in names if name]
     rows = await session.scalars(
         select(Case)
-        .where(Case.room_id == room_id, Case.status == CaseStatus.PENDING)
-        .where(or_(Case.merchant_id == merchant_id, Case.merchant_name.in_(exact)))
+        .where(Case.status.in_([s.value for s in OPEN_STATUSES]))
+        .where(
+            or_(
+                Case.merchant_id == merchant_id,
+                and_(Case.merchant_id.is_(None), Case.merchant_name.in_(exact)),
+            )
+        )
         .order_by(Case.id)
     )
     return list(rows)
+
+
+async def notified_case_ids(session: AsyncSession, case_ids: Collection[int]) -> set[int]:
+    """Which of these cases have had their merchant notified."""
+    if not case_ids:
+        return set()
+    rows = await session.scalars(
+        select(CaseEvent.case_id).where(
+            CaseEvent.case_id.in_(case_ids), CaseEvent.kind == EventKind.NOTIFIED.value
+        )
+    )
+    return set(rows)
 
 
 async def in_room(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.roles import Role
 
-from .models import Member, Room
+from .models import Member, Room, RoomMember
 from .upsert import insert_ignore
 
 
@@ -82,3 +82,23 @@ async def display_names(session: AsyncSession, member_ids: Collection[str]) -> d
 async def room_ids(session: AsyncSession) -> list[str]:
     """Every room the bot has seen, by id."""
     return list(await session.scalars(select(Room.id).order_by(Room.id)))
+
+
+async def record_room_member(
+    session: AsyncSession, room_id: str, member_id: str, now: datetime
+) -> None:
+    """The member is in the group (seen posting there, or @-mentioned there)."""
+    values = {"room_id": room_id, "member_id": member_id, "first_seen_at": now}
+    await insert_ignore(session, RoomMember, values, returning=RoomMember.room_id)
+
+
+async def rooms_of(session: AsyncSession, member_ids: Collection[str]) -> list[str]:
+    """The groups any of these members is known to be in, oldest sighting first."""
+    if not member_ids:
+        return []
+    rows = await session.execute(
+        select(RoomMember.room_id, RoomMember.first_seen_at)
+        .where(RoomMember.member_id.in_(member_ids))
+        .order_by(RoomMember.first_seen_at, RoomMember.room_id)
+    )
+    return list(dict.fromkeys(room_id for room_id, _ in rows.all()))
