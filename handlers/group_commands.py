@@ -167,9 +167,12 @@ async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
         money_returned=amount,
     )
     status = CaseStatus(case.status)
-    await ctx.reply(
-        templates.case_closed(case.number, status.label, case.money_returned), case=case
-    )
+    text = templates.case_closed(case.number, status.label, case.money_returned)
+    if status is CaseStatus.RESOLVED:  # success is rated, however it was reached
+        text += "\n" + templates.ask_for_rating(case.number, case.relayed)
+        await ctx.reply(text, mention_ids=[case.reporter_id], case=case)
+        return
+    await ctx.reply(text, case=case)
 
 
 def _amount(word: str) -> Decimal:

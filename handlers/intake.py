@@ -20,6 +20,7 @@ from mediation.duplicates import find_repeated
 from mediation.money import in_range
 from mediation.parsing import ParsedMessage
 from mediation.privacy import mask_mobile
+from mediation.relay import masked_name, read_relay
 from storage import cases
 from storage.models import Case
 
@@ -48,8 +49,9 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
     if refused_amount is not None:
         parsed = replace(parsed, amount=None)  # not recorded: the reporter is told why
     case = await open_case(ctx, parsed)
+    consumer = masked_name(case.consumer_name or "") if case.relayed else None
     text = templates.case_opened(
-        case.number, parsed.merchant, parsed.amount, parsed.demands, parsed.contacts
+        case.number, parsed.merchant, parsed.amount, parsed.demands, parsed.contacts, consumer
     )
     if refused_amount is not None:
         text += "\n" + templates.amount_out_of_range(refused_amount, ctx.config.max_amount)
@@ -61,11 +63,14 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
 async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
     message = ctx.message
     number = await cases.next_case_number(ctx.session, case_period(ctx.local_now))
+    relay = read_relay(message.text)  # 「居民王阿姨反映…」: the consumer is not the reporter
     case = Case(
         number=number,
         room_id=message.room_id,
         reporter_id=message.sender_id,
         reporter_name=message.sender_name,
+        consumer_name=relay.consumer_name,
+        relayed=relay.relayed,
         merchant_id=parsed.merchant_id,
         merchant_name=parsed.merchant,
         raw_text=message.text,

@@ -122,12 +122,12 @@ async def handle_command(ctx: HandlerContext) -> None:
     call = parse_command(ctx.message.text, list(ctx.message.mention_ids))
     command = COMMANDS.find(call.name)
     if command is None:
-        if ctx.first_time("unknown_command"):
+        if ctx.first_time(f"unknown:{call.name[:20]}"):
             await ctx.reply(templates.unknown_command("/" + call.name[:20]))
         return
     if not command.may_run(ctx.role):
         log.info("denied /%s to %s (%s)", call.name, ctx.sender.id, ctx.role.value)
-        if ctx.first_time("refusal"):
+        if ctx.first_time(f"denied:{call.name}"):
             await ctx.reply(templates.permission_denied(call.name))
         return
     try:
@@ -135,7 +135,7 @@ async def handle_command(ctx: HandlerContext) -> None:
     except UsageError:
         await ctx.reply(templates.usage(command.usage))
     except IllegalTransition as refusal:
-        if not refusal.wrong_actor or ctx.first_time("refusal"):
+        if not refusal.wrong_actor or ctx.first_time(f"refused:{refusal.action.value}"):
             await ctx.reply(refusal.message)
 
 

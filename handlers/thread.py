@@ -146,7 +146,7 @@ async def _record_merchant_answer(ctx: HandlerContext, case: Case, reading: Repl
     await _tell_case_group(
         ctx,
         case,
-        templates.merchant_answer_recorded(case.number, summary),
+        templates.merchant_answer_recorded(case.number, summary, case.relayed),
         mention_ids=[case.reporter_id],
     )
 
@@ -204,7 +204,8 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
     if case.offer_remedy == REFUSED_REMEDY:
         await ctx.reply(templates.cannot_confirm_refusal(case.number), case=case)
         return True
-    if not await _apply(ctx, case, CaseAction.CONFIRM, actor, reading):
+    relayed = {"relayed": True} if case.relayed else None  # confirmed for the consumer
+    if not await _apply(ctx, case, CaseAction.CONFIRM, actor, reading, data=relayed):
         return True
     non_cash = case.offer_remedy if is_non_cash(case.offer_remedy) else None
     if non_cash and case.offer_amount is not None:
@@ -212,7 +213,7 @@ async def _reporter_reply(ctx: HandlerContext, named: list[Case] | None) -> bool
     await ctx.reply(
         templates.case_resolved(case.number, case.money_returned, non_cash)
         + "\n"
-        + templates.ask_for_rating(case.number),
+        + templates.ask_for_rating(case.number, case.relayed),
         mention_ids=[case.reporter_id],
         case=case,
     )
@@ -254,7 +255,9 @@ async def _rate(ctx: HandlerContext, named: list[Case] | None, rating: int) -> b
     case = await _one_case(ctx, candidates)
     if case is None:
         return True
-    rated = {"rating": rating}
+    rated: dict[str, object] = {"rating": rating}
+    if case.relayed:
+        rated["relayed"] = True  # the relayer's word for the consumer's rating
     actor = actor_of(ctx, case)
     if await _apply(ctx, case, CaseAction.RATE, actor, None, data=rated, rating=rating):
         await ctx.reply(templates.rating_thanks(case.number, rating), case=case)
@@ -300,7 +303,7 @@ async def _apply(
     try:
         act(ctx, case, action, actor, data=details, **inputs)
     except IllegalTransition as refusal:
-        if not refusal.wrong_actor or ctx.first_time("refusal"):
+        if not refusal.wrong_actor or ctx.first_time(f"refused:{refusal.action.value}"):
             await ctx.reply(refusal.message, case=case)
         return False
     return True

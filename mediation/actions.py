@@ -119,7 +119,7 @@ def change_case(
     elif action is CaseAction.CLOSE_RESOLVED:
         offered = state.offer_amount if is_money_remedy(state.offer_remedy) else None
         named = money_returned if money_returned is not None else offered
-        after = replace(after, money_returned=named)
+        after = replace(after, money_returned=named, rating_requested_at=now)
     elif action is CaseAction.CONFIRM:
         confirmed = state.offer_amount if is_money_remedy(state.offer_remedy) else None
         after = replace(after, money_returned=confirmed, rating_requested_at=now)
@@ -134,6 +134,6 @@ def change_case(
             {"from": state.status.value, "to": after_status.value, **(data or {})},
         )
     ]
-    if action is CaseAction.CONFIRM:
+    if action in (CaseAction.CONFIRM, CaseAction.CLOSE_RESOLVED):
         events.append(Event(EventKind.RATING_REQUESTED, Actor.SYSTEM))
     return CaseChange(state, after, tuple(events))

@@ -33,8 +33,12 @@ def case_opened(
     amount: Decimal | None,
     demands: tuple[str, ...] = (),
     contacts: tuple[str, ...] = (),
+    consumer: str | None = None,
 ) -> str:
+    """`consumer`: a relayed complaint's consumer, as the group may see them (masked)."""
     lines = [f"已登记投诉，编号 {number}。"]
+    if consumer is not None:
+        lines.append(f"消费者：{consumer or '未注明'}（转述投诉）")
     lines.append(f"被投诉方：{merchant or '待补充'}")
     if amount is not None:
         lines.append(f"涉及金额：{yuan(amount)}")
@@ -141,7 +145,12 @@ def merchant_notice(
     return "\n".join(lines)
 
 
-def merchant_answer_recorded(number: str, summary: str) -> str:
+def merchant_answer_recorded(number: str, summary: str, relayed: bool = False) -> str:
+    if relayed:
+        return (
+            f"{number} 商家答复：{summary}。"
+            "请向消费者确认后回复「确认」接受，或「不接受」并说明诉求。"
+        )
     return f"{number} 商家答复：{summary}。请投诉人回复「确认」接受，或「不接受」并说明诉求。"
 
 
@@ -154,9 +163,7 @@ def reporter_rejected(number: str) -> str:
     return f"{number} 投诉人不接受商家的答复，请商家重新答复或提出新的方案。"
 
 
-def case_resolved(
-    number: str, money_returned: Decimal | None, non_cash: str | None = None
-) -> str:
+def case_resolved(number: str, money_returned: Decimal | None, non_cash: str | None = None) -> str:
     money = f"，为消费者挽回经济损失{yuan(money_returned)}" if money_returned else ""
     other = f"，商家提供{non_cash}（非现金补偿）" if non_cash else ""
     return f"{number} 调解成功{money}{other}。"
@@ -190,7 +197,11 @@ def confirm_or_not(number: str) -> str:
     return f"{number} 商家已答复：请回复「确认」接受，或「不接受」并说明诉求。"
 
 
-def ask_for_rating(number: str) -> str:
+def ask_for_rating(number: str, relayed: bool = False) -> str:
+    if relayed:
+        return (
+            f"请向消费者确认后回复 {number} 的满意度：1～5 分（5 分为非常满意），将记录为转述评价。"
+        )
     return f"请投诉人为 {number} 的处理结果打分：回复 1～5 分（5 分为非常满意）。"
 
 
