@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,7 +57,7 @@ async def test_a_form_names_the_consumer_and_the_export_shows_them(
 
     await group.say(STAFF, "/export 本月")
     await group.bot_replies()
-    exports = sorted(Path(bot.settings.data_dir).rglob("*.xlsx"))
+    exports = await asyncio.to_thread(lambda: sorted(Path(bot.settings.data_dir).rglob("*.xlsx")))
     assert exports, "no export written"
     sheet = load_workbook(exports[-1]).active
     header = [cell.value for cell in sheet[1]]
