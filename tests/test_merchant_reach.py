@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import httpx
 from sqlalchemy import delete
 
 from bot.app import BotApp
+from mediation.clock import ManualClock
 from storage.models import RoomMember
 
 from .conversation import GRID_WORKER, MERCHANT, STAFF, Group
@@ -79,3 +83,21 @@ async def test_staff_are_told_when_the_merchant_is_in_no_known_group(
     replies = await group.bot_replies()
     assert any("通知可能送不到" in r for r in replies), replies
     assert (await group.transcript())[-1]["mention_ids"] == [STAFF.id]
+
+
+async def test_the_merchant_is_reminded_where_it_is(
+    bot: BotApp, http: httpx.AsyncClient, group: Group, clock: ManualClock
+) -> None:
+    other = Group(bot, http, room_id="room-donghu")
+    await other.say(STAFF, "/bind @张记饺子馆老板 张记饺子馆", mentions=(MERCHANT,))
+    await group.say(GRID_WORKER, COMPLAINT)  # Mon 06-01: first answer due Tue 06-02
+    await group.bot_replies()
+    await other.bot_replies()
+
+    clock.set(datetime(2026, 6, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    await bot.sweep_deadlines()
+    await bot.settle()
+    (reminder,) = await other.bot_replies()
+    assert "CY-202606-0001" in reminder
+    assert (await other.transcript())[-1]["mention_ids"] == [MERCHANT.id]
+    assert not any("CY-202606-0001" in r for r in await group.bot_replies())
