@@ -47,7 +47,7 @@ async def handle_message(
     )
     if not message.is_direct and (message.room_id, sender.id) not in shared.known_room_members:
         # a member seen posting in a group is in it (where merchants are told about cases);
-        # remembered at once: at worst a rolled-back sighting is written again next restart
+        # remembered at once: a sighting rolled back with its message waits for a restart
         await members.record_room_member(session, message.room_id, sender.id, now)
         shared.known_room_members.add((message.room_id, sender.id))
     ctx = HandlerContext(
