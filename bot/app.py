@@ -100,6 +100,7 @@ class BotApp:
             spike_merchant_days=settings.spike_merchant_days,
             spike_category_min=settings.spike_category_min,
             staff_room=getattr(settings, "staff_room", None),
+            max_amount=settings.max_amount,
         )
         self.shared = SharedState(
             parser=self.parser,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import Handled, HandlerConfig, SharedState, handle_message, room_needs_recording
 from mediation.clock import Clock
+from mediation.privacy import mask_text
 from storage import inbox, reference
 from storage.db import is_transient
 from storage.inbox import ClaimedMessage
@@ -25,9 +26,17 @@ from .messages import IncomingMessage
 
 log = logging.getLogger(__name__)
 
-MAX_HANDLING_ATTEMPTS = 3
 RETRY_DELAY_SECONDS = 1.0
 MAX_RETRY_DELAY_SECONDS = 30.0
+
+
+def describe_error(error: BaseException, limit: int = 200) -> str:
+    """The error's type and its message masked (`mediation.privacy`) and shortened: safe for
+    `inbox.error` and the log."""
+    message = " ".join(mask_text(str(error)).split())
+    if len(message) > limit:
+        message = message[: limit - 1] + "…"
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def retry_delay(attempts: int) -> float:
@@ -189,18 +198,19 @@ class MessageDispatcher:
             return message, result
 
     async def _record_failure(self, inbox_id: int, error: Exception) -> None:
-        """Keep the message for another attempt. A database that is locked or unreachable is
-        waited out (the message stays `received`); a handler error is tried a few times and
-        then marked `failed` so one poisonous message cannot block the queue."""
-        description = f"{type(error).__name__}: {error}"
+        """Keep the message for another attempt when the database is locked or unreachable
+        (waited out: the message stays `received`); any other error is of the data or a
+        handler's and would fail again, so the message is marked `failed` at once, with one
+        clear log line, so that it cannot block or loop the queue. What is stored and logged
+        is the error's type and a masked, shortened message: a database error lists the
+        statement's parameters, which can be a complaint's personal data."""
+        description = describe_error(error)
         transient = is_transient(error)
-        attempts = MAX_HANDLING_ATTEMPTS if not transient else 0
-        give_up = False
+        attempts = 1
         try:
             async with self._sessions.begin() as session:
                 attempts = await inbox.attempts_of(session, inbox_id) + 1
-                give_up = not transient and attempts >= MAX_HANDLING_ATTEMPTS
-                await inbox.record_failure(session, inbox_id, description, give_up=give_up)
+                await inbox.record_failure(session, inbox_id, description, give_up=not transient)
         except Exception as recording_error:
             log.warning(
                 "inbox %s: could not record the failure (%s); it stays queued",
@@ -208,16 +218,18 @@ class MessageDispatcher:
                 type(recording_error).__name__,
             )
             transient = True
-        if give_up:
-            log.error("inbox %s: gave up after %s attempts: %s", inbox_id, attempts, description)
+        if not transient:
+            log.error(
+                "inbox %s: gave up: handling failed with an error of the data, not retried "
+                "(attempt %s): %s",
+                inbox_id,
+                attempts,
+                description,
+            )
             return
-        delay = retry_delay(attempts) if transient else RETRY_DELAY_SECONDS
+        delay = retry_delay(attempts)
         log.warning(
-            "inbox %s: %s, retrying in %.0f s: %s",
-            inbox_id,
-            "database unavailable" if transient else "handling failed",
-            delay,
-            description,
+            "inbox %s: database unavailable, retrying in %.0f s: %s", inbox_id, delay, description
         )
         loop = asyncio.get_running_loop()
         self._retries[inbox_id] = loop.call_later(delay, self._requeue, inbox_id)

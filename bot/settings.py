@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mediation.deadlines import DeadlinePolicy
+from mediation.money import DEFAULT_MAX_AMOUNT, STORABLE_MAX_AMOUNT
 from mediation.offices import Office, parse_offices
 
 
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     sender_messages_per_minute: int = 20
     room_messages_per_minute: int = 20
     sqlite_busy_timeout_ms: int = 5000
+    # the largest amount of money (yuan, two decimals) a complaint, answer or /close records
+    max_amount: Decimal = Field(
+        default=DEFAULT_MAX_AMOUNT, gt=0, le=STORABLE_MAX_AMOUNT, decimal_places=2
+    )
 
     greeting: str = (
         "欢迎加入信息共享工作群！消费投诉请写明商家、金额、诉求和消费者电话，"

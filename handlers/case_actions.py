@@ -21,10 +21,10 @@ from mediation import templates
 from mediation.actions import CaseState, change_case
 from mediation.cases import Actor, CaseStatus, EventKind
 from mediation.deadlines import CaseDeadlines, CaseTimes, DeadlinePolicy, case_deadlines
-from mediation.lifecycle import CaseAction
+from mediation.lifecycle import CaseAction, IllegalTransition
 from mediation.reports import CalendarFactsCalculator
 from mediation.workdays import WorkingCalendar
-from storage import cases
+from storage import cases, members
 from storage.calendar_facts import forget_calendar_facts, store_calendar_facts
 from storage.members import merchant_member_ids as merchant_member_ids  # for intake
 from storage.models import Case
@@ -52,9 +52,20 @@ def apply_action(
     `facts_calculator`) so the case's calendar facts are kept current; without it a change
     of the timeline marks them unknown.
     """
-    change = change_case(
-        state_of(case), action, actor, now=now, case_number=case.number, data=data, **inputs
-    )
+    try:
+        change = change_case(
+            state_of(case), action, actor, now=now, case_number=case.number, data=data, **inputs
+        )
+    except IllegalTransition as refusal:
+        if refusal.wrong_actor:  # someone tried what is not theirs to do: the trail keeps it
+            attempted = {"action": action.value, "status": case.status}
+            if data and "inbox_id" in data:
+                attempted["inbox_id"] = data["inbox_id"]
+            cases.record_event(
+                session, case, EventKind.ACTION_REFUSED, actor=actor, actor_id=actor_id,
+                at=now, data=attempted,
+            )  # fmt: skip
+        raise
     for name in CASE_STATE_FIELDS:
         if getattr(change.after, name) != getattr(change.before, name):
             setattr(case, name, getattr(change.after, name))
@@ -138,22 +149,68 @@ async def accept_and_notify(
     ctx: HandlerContext, case: Case, *, actor: Actor, merchant_ids: Sequence[str]
 ) -> None:
     """Accept the case and @-mention the bound merchant with the facts and the deadline."""
-    now = ctx.now
     act(ctx, case, CaseAction.ACCEPT, actor)
+    await notify_merchant(ctx, case, merchant_ids)
+
+
+async def merchant_rooms(ctx: HandlerContext, case: Case, merchant_ids: Sequence[str]) -> list[str]:
+    """The groups where the case's bound merchant is known to be (`room_members`), the
+    case's own group first."""
+    rooms = await members.rooms_of(ctx.session, merchant_ids)
+    if case.room_id in rooms:
+        rooms.remove(case.room_id)
+        rooms.insert(0, case.room_id)
+    return rooms
+
+
+async def merchant_room(ctx: HandlerContext, case: Case, merchant_ids: Sequence[str]) -> str:
+    """Where to speak to the merchant about the case: the case's own group when a bound
+    member is in it, else a group where one is; the case's group when none is known."""
+    rooms = await merchant_rooms(ctx, case, merchant_ids)
+    return rooms[0] if rooms else case.room_id
+
+
+async def notify_merchant(ctx: HandlerContext, case: Case, merchant_ids: Sequence[str]) -> None:
+    """@-mention the bound merchant with the case's facts and the answer deadline, in a
+    group where the merchant is; staff are told when the merchant is in no group the bot
+    knows (the notice then goes to the case's own group)."""
+    now = ctx.now
+    today = ctx.local_now.date()
     reply_by = deadlines_of(
         case, ctx.calendar, ctx.config.deadline_policy, ctx.config.timezone
     ).first_answer_by
-    assert reply_by is not None  # an accepted case always has a first-answer target
+    if reply_by is None or reply_by < today:  # told late (bound after acceptance)
+        reply_by = ctx.calendar.add_working_days(
+            today, ctx.config.deadline_policy.first_answer_days
+        )
+    rooms = await merchant_rooms(ctx, case, merchant_ids)
+    room = rooms[0] if rooms else case.room_id
     cases.record_event(
         ctx.session,
         case,
         EventKind.NOTIFIED,
         actor=Actor.SYSTEM,
         at=now,
-        data={"merchant_ids": list(merchant_ids), "reply_by": reply_by.isoformat()},
+        data={
+            "merchant_ids": list(merchant_ids),
+            "reply_by": reply_by.isoformat(),
+            "room_id": room,
+        },
     )
     summary = templates.complaint_summary("贵店", case.category, case.problem)
     text = templates.merchant_notice(
         case.number, case.merchant_name, summary, tuple(case.demands), case.amount, reply_by
     )
-    await ctx.reply(text, mention_ids=list(merchant_ids), case=case)
+    await ctx.reply(text, mention_ids=list(merchant_ids), case=case, room_id=room)
+    if room != case.room_id:
+        await ctx.reply(
+            templates.merchant_told_elsewhere(case.number), case=case, room_id=case.room_id
+        )
+    if not rooms:
+        staff = [case.assignee_id] if case.assignee_id else sorted(ctx.config.admins)
+        await ctx.reply(
+            templates.merchant_in_no_known_group(case.number, case.merchant_name),
+            mention_ids=staff,
+            case=case,
+            room_id=case.room_id,
+        )

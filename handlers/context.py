@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.deadlines import DeadlinePolicy
+from mediation.money import DEFAULT_MAX_AMOUNT
 from mediation.parsing import ComplaintParser
 from mediation.privacy import mask_text
 from mediation.roles import Role
@@ -18,7 +20,7 @@ from storage import outbox
 from storage.inbox import ClaimedMessage
 from storage.models import Case, Member
 
-from .rate_limit import SenderRateLimiter
+from .rate_limit import RepeatedAnswers, SenderRateLimiter
 
 DIRECT_ROOM_PREFIX = "dm:"  # a private chat with the bot (see bot.wechaty_gateway)
 
@@ -39,6 +41,7 @@ class HandlerConfig:
     spike_merchant_days: int = 7  # … within these days alert staff
     spike_category_min: int = 5  # a category's weekly count that doubled, at least this
     staff_room: str | None = None  # spike alerts go here instead of staff's private chats
+    max_amount: Decimal = DEFAULT_MAX_AMOUNT  # the largest amount recorded (yuan)
 
 
 @dataclass
@@ -50,8 +53,12 @@ class SharedState:
     parser: ComplaintParser
     calendar: WorkingCalendar
     rate_limiter: SenderRateLimiter = field(default_factory=lambda: SenderRateLimiter(0))
+    # /help and refusals: once per sender, room and minute
+    repeated_answers: RepeatedAnswers = field(default_factory=RepeatedAnswers)
     # rooms whose row (and serving account) this process committed, and when
     known_rooms: dict[str, datetime] = field(default_factory=dict)
+    # (room, member) pairs this process has recorded in `room_members`
+    known_room_members: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -79,6 +86,13 @@ class HandlerContext:
     @property
     def local_now(self) -> datetime:
         return self.now.astimezone(self.config.timezone)
+
+    def first_time(self, kind: str) -> bool:
+        """Whether to give an answer of this kind (/help, a refusal) to the sender now: once
+        per sender, room and minute (`RepeatedAnswers`)."""
+        return self.shared.repeated_answers.first(
+            self.message.room_id, self.message.sender_id, kind, self.now
+        )
 
     async def reply(
         self,

@@ -172,9 +172,15 @@ async def _record(
         )
         staff = [case.assignee_id] if case.assignee_id else sorted(config.admins)
         mentions = merchants if action.audience is Audience.MERCHANT else staff
+    room = case.room_id
+    if action.audience is Audience.MERCHANT and merchants:
+        # reminded where the merchant is: the case's group first, else one it is known in
+        rooms = await members.rooms_of(session, merchants)
+        if rooms and case.room_id not in rooms:
+            room = rooms[0]
     await outbox.enqueue(
         session,
-        room_id=case.room_id,
+        room_id=room,
         text=notice_text(action, case.number, case.merchant_name, config.deadline_policy),
         now=now,
         mention_ids=mentions,

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mediation.cases import Actor, EventKind
 from mediation.privacy import mask_personal_data, mask_text
+from mediation.relay import masked_name
 from storage import case_queries, cases
 from storage.models import Case, InboxMessage, OutboxMessage, SandboxMessage
 
@@ -65,6 +66,8 @@ async def erase_personal_data(
             reply.last_error = mask_text(reply.last_error)
     await _mask_transcript(session, [m.message_id for m in messages], replies)
     case.contacts = []
+    if case.consumer_name:
+        case.consumer_name = masked_name(case.consumer_name)
     case.masked_text = mask_text(case.masked_text)  # masked again by today's masker
     case.raw_text = case.masked_text
     case.personal_data_erased_at = now

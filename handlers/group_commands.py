@@ -15,15 +15,17 @@ from mediation import programme_templates as say
 from mediation import templates
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind, ready_for_mediation
-from mediation.lifecycle import CaseAction
+from mediation.lifecycle import CaseAction, actor_for
+from mediation.money import in_range
 from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
 from storage import calendar as calendar_store
 from storage import case_queries, cases, members, offices, outbox
+from storage import merchants as merchant_store
 from storage.calendar_facts import refresh_calendar_facts_around
-from storage.models import Case, Merchant
+from storage.models import Case, Member, Merchant
 
-from .case_actions import accept_and_notify, act
+from .case_actions import accept_and_notify, act, notify_merchant
 from .case_merchant import merchant_set
 from .context import HandlerContext
 from .merchants import save_merchant
@@ -34,8 +36,11 @@ LICENCE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 AMOUNT_PATTERN = re.compile(r"^[¥￥]?(\d+(?:\.\d{1,2})?)元?$")
 
 
-async def _case_arg(ctx: HandlerContext, call: CommandCall) -> Case | None:
-    """The case named by the first argument, or None after telling the sender why."""
+async def _case_arg(ctx: HandlerContext, call: CommandCall, *, shown: bool = False) -> Case | None:
+    """The case named by the first argument, or None after telling the sender why.
+
+    `shown`: the command shows the case's details, which happens only in its own group
+    (staff anywhere by private message); staff may act on any case from anywhere."""
     if not call.args or not CASE_NUMBER_PATTERN.fullmatch(call.args[0]):
         raise UsageError
     number = find_case_numbers(call.args[0])[0]
@@ -43,23 +48,28 @@ async def _case_arg(ctx: HandlerContext, call: CommandCall) -> Case | None:
     if case is None:
         await ctx.reply(templates.unknown_case(number))
         return None
-    if not may_see_case(ctx.sender, case):
-        await ctx.reply(templates.not_your_case(number))
+    here = ctx.message.room_id if shown or not ctx.role.is_staff else None
+    if not may_see_case(ctx.sender, case, here):
+        if ctx.role.is_staff:
+            await ctx.reply(templates.case_of_another_group(number))
+        else:
+            await ctx.reply(templates.not_your_case(number))
         return None
     return case
 
 
 def _actor(ctx: HandlerContext, case: Case) -> Actor:
-    if ctx.role.is_staff:
-        return Actor.STAFF
-    if case.reporter_id == ctx.sender.id:
-        return Actor.REPORTER
-    return Actor.MERCHANT
+    return actor_for(
+        is_reporter=case.reporter_id == ctx.sender.id,
+        is_staff=ctx.role.is_staff,
+        is_case_merchant=ctx.sender.merchant_id is not None
+        and ctx.sender.merchant_id == case.merchant_id,
+    )
 
 
 @on_command("case", aliases=("案件",), roles=ANYONE, usage=templates.USAGE_CASE)  # see may_see_case
 async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
-    case = await _case_arg(ctx, call)
+    case = await _case_arg(ctx, call, shown=True)
     if case is None:
         return
     events = await cases.timeline(ctx.session, case.id)
@@ -147,6 +157,9 @@ async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case_arg(ctx, call)
     if case is None:
         return
+    if amount is not None and not in_range(amount, ctx.config.max_amount):
+        await ctx.reply(templates.amount_out_of_range(amount, ctx.config.max_amount), case=case)
+        return
     act(
         ctx,
         case,
@@ -156,9 +169,12 @@ async def cmd_close(ctx: HandlerContext, call: CommandCall) -> None:
         money_returned=amount,
     )
     status = CaseStatus(case.status)
-    await ctx.reply(
-        templates.case_closed(case.number, status.label, case.money_returned), case=case
-    )
+    text = templates.case_closed(case.number, status.label, case.money_returned)
+    if status is CaseStatus.RESOLVED:  # success is rated, however it was reached
+        text += "\n" + templates.ask_for_rating(case.number, case.relayed)
+        await ctx.reply(text, mention_ids=[case.reporter_id], case=case)
+        return
+    await ctx.reply(text, case=case)
 
 
 def _amount(word: str) -> Decimal:
@@ -187,7 +203,7 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case_arg(ctx, call)
     if case is None:
         return
-    assignee = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    assignee = await mentioned_member(ctx, call)
     case.assignee_id = assignee.id
     cases.record_event(
         ctx.session,
@@ -199,7 +215,7 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
         data={"assignee_id": assignee.id},
     )
     await ctx.reply(
-        templates.case_assigned(case.number, assignee.display_name or assignee.id),
+        templates.case_assigned(case.number, member_name(assignee)),
         mention_ids=[assignee.id],
         case=case,
     )
@@ -221,48 +237,58 @@ async def cmd_role(ctx: HandlerContext, call: CommandCall) -> None:
             names = [known.name for known in await offices.all_offices(ctx.session)]
             await ctx.reply(say.unknown_office(call.args[1][:50], names))
             return
-    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    member = await mentioned_member(ctx, call)
     member.role = role
     if role is not Role.MERCHANT:
         member.merchant_id = None
-    name = member.display_name or member.id
     if office is not None:
         member.office_id = office.id
-        await ctx.reply(say.office_staff_granted(name, role.label, office.name))
+        await ctx.reply(say.office_staff_granted(member_name(member), role.label, office.name))
         return
-    await ctx.reply(templates.role_granted(name, role.label))
+    await ctx.reply(templates.role_granted(member_name(member), role.label))
 
 
 @on_command("bind", aliases=("绑定",), roles=STAFF, usage=templates.USAGE_BIND)
 async def cmd_bind(ctx: HandlerContext, call: CommandCall) -> None:
     if not call.mention_ids or not call.args:
         raise UsageError
-    merchant, created = await save_merchant(
-        ctx.session, merchant_fields(call.args), now=ctx.now
-    )
-    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    fields = merchant_fields(call.args)
+    # the registry's merchant of exactly this name or alias; otherwise a new one: 张记 is
+    # neither 张记饺子馆 nor 张记烤鸭店
+    known = await merchant_store.by_name_or_alias(ctx.session, str(fields["name"]))
+    if known is not None:
+        fields["name"] = known.name
+    merchant, created = await save_merchant(ctx.session, fields, now=ctx.now)
+    member = await mentioned_member(ctx, call)
+    # @-mentioned here by staff: the merchant is in this group
+    await members.record_room_member(ctx.session, ctx.message.room_id, member.id, ctx.now)
     member.role = Role.MERCHANT
     member.merchant_id = merchant.id
     ctx.reload.add("merchants")  # this process reloads; the others see the version raised
-    await ctx.reply(
-        templates.merchant_bound(member.display_name or member.id, merchant.name, created)
-    )
+    await ctx.reply(templates.merchant_bound(member_name(member), merchant.name, created))
     await _notify_waiting_cases(ctx, merchant)
 
 
 async def _notify_waiting_cases(ctx: HandlerContext, merchant: Merchant) -> None:
-    """Cases that waited for this merchant to be bound now go to mediation."""
-    waiting = await case_queries.pending_in_room_for_merchant(
-        ctx.session, ctx.message.room_id, merchant.id, [merchant.name, *merchant.aliases]
+    """Every open case of this merchant, in any group, now reaches it: a complete pending
+    case is accepted and notified, an accepted one the merchant was never told about (staff
+    accepted it before the binding) is notified. Its answers then work as usual."""
+    open_cases = await case_queries.open_for_merchant(
+        ctx.session, merchant.id, [merchant.name, *merchant.aliases]
     )
     merchant_ids = await members.merchant_member_ids(ctx.session, merchant.id)
-    for case in waiting:
-        if not ready_for_mediation(case.missing):
+    notified = await case_queries.notified_case_ids(ctx.session, [c.id for c in open_cases])
+    for case in open_cases:
+        never_told = case.id not in notified or case.merchant_id is None
+        if case.status == CaseStatus.PENDING and not ready_for_mediation(case.missing):
             continue
         if case.merchant_id != merchant.id:
             case.merchant_id = merchant.id
             await merchant_set(ctx, case)
-        await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
+        if case.status == CaseStatus.PENDING:
+            await accept_and_notify(ctx, case, actor=Actor.SYSTEM, merchant_ids=merchant_ids)
+        elif never_told:
+            await notify_merchant(ctx, case, merchant_ids)
 
 
 CALENDAR_KINDS = {"上班": True, "工作日": True, "补班": True, "放假": False, "休息": False}
@@ -315,6 +341,25 @@ async def cmd_outbox(ctx: HandlerContext, call: CommandCall) -> None:
     await ctx.reply(
         templates.outbox_status(counts.get("pending", 0), counts.get("failed", 0), recent)
     )
+
+
+MENTION_NAME = re.compile(r"[@＠]([^\s\u2005@＠]+)")
+
+
+async def mentioned_member(ctx: HandlerContext, call: CommandCall) -> Member:
+    """The first member the command @-mentions, with the name the group shows when the
+    bot has not seen them post yet (the text carries 「@张记饺子馆老板」)."""
+    names = MENTION_NAME.findall(ctx.message.text)
+    shown = names[0][:200] if len(names) == len(call.mention_ids) else ""
+    member = await members.ensure_member(ctx.session, call.mention_ids[0], "", ctx.now)
+    if not member.display_name and shown:
+        member.display_name = shown
+    return member
+
+
+def member_name(member: Member) -> str:
+    """How the group knows a member: the display name, never the raw contact id."""
+    return member.display_name or templates.UNNAMED_MEMBER
 
 
 def merchant_fields(args: list[str]) -> dict[str, object]:

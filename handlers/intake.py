@@ -10,12 +10,17 @@ the reporter in the group is the consumer's channel.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 from mediation import templates
 from mediation.case_numbers import case_period
 from mediation.cases import OPEN_STATUSES, Actor, CaseStatus, EventKind, ready_for_mediation
 from mediation.duplicates import find_repeated
+from mediation.money import in_range
 from mediation.parsing import ParsedMessage
 from mediation.privacy import mask_mobile
+from mediation.relay import masked_name, read_relay
 from storage import cases
 from storage.models import Case
 
@@ -43,10 +48,16 @@ async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
         )
         await ctx.reply(templates.duplicate_linked(duplicate.number), case=duplicate)
         return
+    refused_amount = _amount_out_of_range(ctx, parsed)
+    if refused_amount is not None:
+        parsed = replace(parsed, amount=None)  # not recorded: the reporter is told why
     case = await open_case(ctx, parsed)
+    consumer = masked_name(case.consumer_name or "") if case.relayed else None
     text = templates.case_opened(
-        case.number, parsed.merchant, parsed.amount, parsed.demands, parsed.contacts
+        case.number, parsed.merchant, parsed.amount, parsed.demands, parsed.contacts, consumer
     )
+    if refused_amount is not None:
+        text += "\n" + templates.amount_out_of_range(refused_amount, ctx.config.max_amount)
     if parsed.missing:
         text += "\n" + templates.ask_for_missing(case.number, parsed.missing)
     await reply_and_move_on(ctx, case, text)
@@ -56,11 +67,14 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
     message = ctx.message
     office_id, prefix = await room_office(ctx)  # the group's office (issue 20)
     number = await cases.next_case_number(ctx.session, case_period(ctx.local_now), prefix)
+    relay = read_relay(message.text)  # 「居民王阿姨反映…」: the consumer is not the reporter
     case = Case(
         number=number,
         room_id=message.room_id,
         reporter_id=message.sender_id,
         reporter_name=message.sender_name,
+        consumer_name=relay.consumer_name,
+        relayed=relay.relayed,
         merchant_id=parsed.merchant_id,
         merchant_name=parsed.merchant,
         raw_text=message.text,
@@ -137,7 +151,8 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
         added.append("facts")
     if not added:
         return False
-    if case.amount is None and parsed.amount is not None:
+    refused_amount = _amount_out_of_range(ctx, parsed)
+    if case.amount is None and parsed.amount is not None and refused_amount is None:
         case.amount = parsed.amount
     case.missing = [item for item in missing if item not in added]
     case.raw_text = f"{case.raw_text}\n{ctx.message.text}"
@@ -152,10 +167,19 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
         data={"added": added, "inbox_id": ctx.message.id},
     )
     text = templates.details_added(case.number, tuple(case.missing))
+    if refused_amount is not None:
+        text += "\n" + templates.amount_out_of_range(refused_amount, ctx.config.max_amount)
     if "contact" in added:
         text += "\n联系电话：" + "、".join(mask_mobile(p) for p in parsed.raw_contacts)
     await reply_and_move_on(ctx, case, text)
     return True
+
+
+def _amount_out_of_range(ctx: HandlerContext, parsed: ParsedMessage) -> Decimal | None:
+    """The complaint's amount when it is outside the sane range (`mediation.money`)."""
+    if parsed.amount is None or in_range(parsed.amount, ctx.config.max_amount):
+        return None
+    return parsed.amount
 
 
 async def find_duplicate(ctx: HandlerContext, parsed: ParsedMessage) -> Case | None:

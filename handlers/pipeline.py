@@ -45,6 +45,11 @@ async def handle_message(
     sender = await members.ensure_member(
         session, message.sender_id, message.sender_name, now, config.admins
     )
+    if not message.is_direct and (message.room_id, sender.id) not in shared.known_room_members:
+        # a member seen posting in a group is in it (where merchants are told about cases);
+        # remembered at once: a sighting rolled back with its message waits for a restart
+        await members.record_room_member(session, message.room_id, sender.id, now)
+        shared.known_room_members.add((message.room_id, sender.id))
     ctx = HandlerContext(
         session=session, config=config, shared=shared, now=now, message=message, sender=sender
     )

@@ -48,3 +48,24 @@ class SenderRateLimiter:
         for key in [k for k, w in self._seen.items() if not w or now - w[-1] >= self.per]:
             self._seen.pop(key, None)
             self._warned.pop(key, None)
+
+
+class RepeatedAnswers:
+    """Answers that need saying only once a minute to the same sender in the same room:
+    /help, a refusal. Ten members each sending /help ten times get ten answers, not a
+    hundred, so the room's reply budget stays for real work."""
+
+    def __init__(self, per: timedelta = timedelta(minutes=1)) -> None:
+        self.per = per
+        self._answered: dict[tuple[str, str, str], datetime] = {}
+
+    def first(self, room_id: str, sender_id: str, kind: str, at: datetime) -> bool:
+        """True (and remembered) when this kind of answer was not given within the minute."""
+        if len(self._answered) > MAX_TRACKED_SENDERS:
+            self._answered = {k: t for k, t in self._answered.items() if at - t < self.per}
+        key = (room_id, sender_id, kind)
+        last = self._answered.get(key)
+        if last is not None and at - last < self.per:
+            return False
+        self._answered[key] = at
+        return True

@@ -114,9 +114,7 @@ def parse_command(text: str, mention_ids: list[str]) -> CommandCall:
     word = words[0].lower() if words else ""
     command = COMMANDS.find(word)
     args = [word for word in words[1:] if not word.startswith(("@", "＠"))]
-    return CommandCall(
-        name=command.name if command else word, args=args, mention_ids=mention_ids
-    )
+    return CommandCall(name=command.name if command else word, args=args, mention_ids=mention_ids)
 
 
 async def handle_command(ctx: HandlerContext) -> None:
@@ -124,21 +122,26 @@ async def handle_command(ctx: HandlerContext) -> None:
     call = parse_command(ctx.message.text, list(ctx.message.mention_ids))
     command = COMMANDS.find(call.name)
     if command is None:
-        await ctx.reply(templates.unknown_command("/" + call.name[:20]))
+        if ctx.first_time(f"unknown:{call.name[:20]}"):
+            await ctx.reply(templates.unknown_command("/" + call.name[:20]))
         return
     if not command.may_run(ctx.role):
         log.info("denied /%s to %s (%s)", call.name, ctx.sender.id, ctx.role.value)
-        await ctx.reply(templates.permission_denied(call.name))
+        if ctx.first_time(f"denied:{call.name}"):
+            await ctx.reply(templates.permission_denied(call.name))
         return
     try:
         await command.handler(ctx, call)
     except UsageError:
         await ctx.reply(templates.usage(command.usage))
     except IllegalTransition as refusal:
-        await ctx.reply(refusal.message)
+        if not refusal.wrong_actor or ctx.first_time(f"refused:{refusal.action.value}"):
+            await ctx.reply(refusal.message)
 
 
 @on_command("help", aliases=("帮助",), roles=ANYONE, usage=templates.USAGE_HELP)
 async def cmd_help(ctx: HandlerContext, call: CommandCall) -> None:
-    """Every command the asker may run, with its usage line."""
+    """Every command the asker may run, with its usage line (once a minute per asker)."""
+    if not ctx.first_time("help"):
+        return
     await ctx.reply(templates.help_text([c.usage for c in COMMANDS.usable_by(ctx.role)]))

@@ -151,15 +151,22 @@ async def cmd_cases(ctx: HandlerContext, call: CommandCall) -> None:
 async def _visible_open_cases(ctx: HandlerContext, *, mine: bool) -> list[Case]:
     """The SQL twin of `permissions.may_see_case`, plus 我的 (assigned to / reported by me)."""
     role = ctx.role
+    # in a group, everyone (staff too) sees only the group's own cases: other groups' cases
+    # are listed to staff by private message (issue 17.10)
+    room = None if ctx.message.room_id.startswith("dm:") else ctx.message.room_id
     if role.is_staff:
         assignee = ctx.sender.id if mine else None
         office = None if role is Role.ADMIN else ctx.sender.office_id
-        return await case_queries.open_cases(ctx.session, assignee_id=assignee, office_id=office)
+        return await case_queries.open_cases(
+            ctx.session, assignee_id=assignee, office_id=office, room_id=room
+        )
     if role is Role.MERCHANT:
         if ctx.sender.merchant_id is None:
             return []
-        return await case_queries.open_cases(ctx.session, merchant_id=ctx.sender.merchant_id)
-    return await case_queries.open_cases(ctx.session, reporter_id=ctx.sender.id)
+        return await case_queries.open_cases(
+            ctx.session, merchant_id=ctx.sender.merchant_id, room_id=room
+        )
+    return await case_queries.open_cases(ctx.session, reporter_id=ctx.sender.id, room_id=room)
 
 
 def _overdue_now(ctx: HandlerContext, case: Case) -> bool:

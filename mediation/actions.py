@@ -21,9 +21,19 @@ from .lifecycle import CaseAction, transition
 MONEY_REMEDIES = frozenset({None, "退款", "赔偿", "退货"})
 REFUSED_REMEDY = "不同意"  # the merchant refused: nothing the reporter can confirm
 
+
+def is_money_remedy(remedy: str | None) -> bool:
+    """Whether an offer's amount is money back (退款、道歉 is; a voucher or free goods is
+    not 挽回经济损失, nor is a refusal)."""
+    if remedy is None:
+        return True
+    return bool(set(remedy.split("、")) & (MONEY_REMEDIES - {None}))
+
+
 EVENT_FOR_ACTION: dict[CaseAction, EventKind] = {
     CaseAction.ACCEPT: EventKind.ACCEPTED,
     CaseAction.MERCHANT_REPLY: EventKind.MERCHANT_REPLIED,
+    CaseAction.ACKNOWLEDGE: EventKind.MERCHANT_ACKNOWLEDGED,
     CaseAction.CONFIRM: EventKind.CONFIRMED,
     CaseAction.REJECT: EventKind.REJECTED_BY_REPORTER,
     CaseAction.WITHDRAW: EventKind.WITHDRAWN,
@@ -102,15 +112,16 @@ def change_case(
         after = replace(after, merchant_replied_at=state.merchant_replied_at or now)
         if offer is not None:
             after = replace(after, offer_amount=offer[0], offer_remedy=offer[1])
+    elif action is CaseAction.ACKNOWLEDGE:  # the first answer, without an offer yet
+        after = replace(after, merchant_replied_at=state.merchant_replied_at or now)
     elif action is CaseAction.REOPEN:
-        after = replace(
-            after, closed_at=None, outcome=None, rating=None, rating_requested_at=None
-        )
+        after = replace(after, closed_at=None, outcome=None, rating=None, rating_requested_at=None)
     elif action is CaseAction.CLOSE_RESOLVED:
-        named = money_returned if money_returned is not None else state.offer_amount
-        after = replace(after, money_returned=named)
+        offered = state.offer_amount if is_money_remedy(state.offer_remedy) else None
+        named = money_returned if money_returned is not None else offered
+        after = replace(after, money_returned=named, rating_requested_at=now)
     elif action is CaseAction.CONFIRM:
-        confirmed = state.offer_amount if state.offer_remedy in MONEY_REMEDIES else None
+        confirmed = state.offer_amount if is_money_remedy(state.offer_remedy) else None
         after = replace(after, money_returned=confirmed, rating_requested_at=now)
     elif action is CaseAction.RATE:
         after = replace(after, rating=rating)
@@ -123,6 +134,6 @@ def change_case(
             {"from": state.status.value, "to": after_status.value, **(data or {})},
         )
     ]
-    if action is CaseAction.CONFIRM:
+    if action in (CaseAction.CONFIRM, CaseAction.CLOSE_RESOLVED):
         events.append(Event(EventKind.RATING_REQUESTED, Actor.SYSTEM))
     return CaseChange(state, after, tuple(events))

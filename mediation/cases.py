@@ -44,6 +44,7 @@ class Actor(StrEnum):
     STAFF = "staff"
     REPORTER = "reporter"
     MERCHANT = "merchant"
+    MEMBER = "member"  # anyone else in the group: may settle nothing
     SYSTEM = "system"
 
 
@@ -54,6 +55,7 @@ class EventKind(StrEnum):
     ACCEPTED = "accepted"
     NOTIFIED = "notified"
     MERCHANT_REPLIED = "merchant_replied"
+    MERCHANT_ACKNOWLEDGED = "merchant_acknowledged"  # a first answer without an offer
     CONFIRMED = "confirmed"
     REJECTED_BY_REPORTER = "rejected_by_reporter"
     RATED = "rated"
@@ -68,6 +70,7 @@ class EventKind(StrEnum):
     RATING_REQUESTED = "rating_requested"
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
     PERSONAL_DATA_ERASED = "personal_data_erased"
+    ACTION_REFUSED = "action_refused"  # someone tried what only others may do
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -77,6 +80,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ACCEPTED: "受理",
     EventKind.NOTIFIED: "通知商家",
     EventKind.MERCHANT_REPLIED: "商家答复",
+    EventKind.MERCHANT_ACKNOWLEDGED: "商家回应",
     EventKind.CONFIRMED: "投诉人确认",
     EventKind.REJECTED_BY_REPORTER: "投诉人不接受",
     EventKind.RATED: "满意度评价",
@@ -91,6 +95,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.RATING_REQUESTED: "邀请评价",
     EventKind.ACCEPTANCE_OVERDUE: "受理超期上报",
     EventKind.PERSONAL_DATA_ERASED: "删除个人信息",
+    EventKind.ACTION_REFUSED: "越权操作被拒绝",
 }
 
 # What a complaint must name before mediation can start (a missing contact does not hold it

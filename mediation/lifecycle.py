@@ -20,6 +20,7 @@ from mediation.cases import CLOSED_STATUSES, OPEN_STATUSES, Actor, CaseStatus
 class CaseAction(StrEnum):
     ACCEPT = "accept"  # 受理
     MERCHANT_REPLY = "merchant_reply"  # 商家答复 (also a revised answer)
+    ACKNOWLEDGE = "acknowledge"  # 商家回应: answers without an offer yet (「已联系消费者」)
     CONFIRM = "confirm"  # the reporter accepts the merchant's answer
     REJECT = "reject"  # the reporter does not accept it; mediation goes on
     WITHDRAW = "withdraw"  # 撤回
@@ -38,6 +39,7 @@ class CaseAction(StrEnum):
 ACTION_LABELS: dict[CaseAction, str] = {
     CaseAction.ACCEPT: "受理案件",
     CaseAction.MERCHANT_REPLY: "答复",
+    CaseAction.ACKNOWLEDGE: "回应",
     CaseAction.CONFIRM: "确认调解结果",
     CaseAction.REJECT: "拒绝商家方案",
     CaseAction.WITHDRAW: "撤回投诉",
@@ -53,6 +55,7 @@ ACTOR_LABELS: dict[Actor, str] = {
     Actor.STAFF: "工作人员",
     Actor.REPORTER: "投诉人",
     Actor.MERCHANT: "被投诉商家",
+    Actor.MEMBER: "群成员",
     Actor.SYSTEM: "系统",
 }
 
@@ -79,10 +82,13 @@ RULES: dict[CaseAction, _Rule] = {
         {Actor.STAFF, Actor.SYSTEM}, {CaseStatus.PENDING}, CaseStatus.MEDIATING
     ),
     CaseAction.MERCHANT_REPLY: _rule({Actor.MERCHANT}, _ACTIVE, CaseStatus.MERCHANT_REPLIED),
+    CaseAction.ACKNOWLEDGE: _rule({Actor.MERCHANT}, _ACTIVE),
     CaseAction.CONFIRM: _rule(
         {Actor.REPORTER, Actor.STAFF}, {CaseStatus.MERCHANT_REPLIED}, CaseStatus.RESOLVED
     ),
-    CaseAction.REJECT: _rule({Actor.REPORTER}, {CaseStatus.MERCHANT_REPLIED}, CaseStatus.MEDIATING),
+    CaseAction.REJECT: _rule(
+        {Actor.REPORTER, Actor.STAFF}, {CaseStatus.MERCHANT_REPLIED}, CaseStatus.MEDIATING
+    ),
     CaseAction.WITHDRAW: _rule({Actor.REPORTER, Actor.STAFF}, OPEN_STATUSES, CaseStatus.WITHDRAWN),
     CaseAction.REFUSE: _rule(
         {Actor.STAFF}, {CaseStatus.PENDING, CaseStatus.MEDIATING}, CaseStatus.REFUSED
@@ -95,8 +101,32 @@ RULES: dict[CaseAction, _Rule] = {
         {CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.REFUSED},
         CaseStatus.MEDIATING,
     ),
-    CaseAction.RATE: _rule({Actor.REPORTER}, {CaseStatus.RESOLVED}),
+    CaseAction.RATE: _rule({Actor.REPORTER, Actor.STAFF}, {CaseStatus.RESOLVED}),
 }
+
+# Settling a case is the consumer's side: only its reporter (or staff) confirms, rejects,
+# withdraws or rates, whatever a message names; the merchant above all may not.
+SETTLING_ACTIONS = frozenset(
+    {CaseAction.CONFIRM, CaseAction.REJECT, CaseAction.WITHDRAW, CaseAction.RATE}
+)
+
+
+def actor_for(*, is_reporter: bool, is_staff: bool, is_case_merchant: bool) -> Actor:
+    """Who a group member is to a case: its reporter first (staff who reported a case rate
+    it as its reporter), then staff, then its merchant; anyone else is a plain member."""
+    if is_reporter:
+        return Actor.REPORTER
+    if is_staff:
+        return Actor.STAFF
+    if is_case_merchant:
+        return Actor.MERCHANT
+    return Actor.MEMBER
+
+
+def permitted(action: CaseAction, actor: Actor) -> bool:
+    """Whether `actor` may do `action` at all (in some status)."""
+    return actor in RULES[action].actors
+
 
 _ACTOR_ORDER = (Actor.STAFF, Actor.REPORTER, Actor.MERCHANT, Actor.SYSTEM)
 

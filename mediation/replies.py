@@ -37,6 +37,7 @@ class ReplyIntent(StrEnum):
     REFUSE = "refuse"  # merchant refuses
     CONFIRM = "confirm"  # reporter accepts the merchant's answer
     REJECT = "reject"  # reporter does not accept it
+    ACKNOWLEDGE = "acknowledge"  # merchant answers without an offer yet (「已联系消费者」)
     WITHDRAW = "withdraw"  # reporter withdraws the complaint
     RATING = "rating"  # a bare 1–5 score
     UNKNOWN = "unknown"
@@ -191,7 +192,16 @@ _REMEDIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("重做", re.compile(r"重做|重新做|重新服务")),
     ("赔偿", re.compile(r"赔(?!礼|不是)|补偿")),
     ("道歉", re.compile(r"道歉|赔礼|赔不是")),
+    ("代金券", re.compile(r"代金券|优惠券|消费券|抵用券|购物卡|储值卡|会员卡|积分")),
+    (
+        "赠送",
+        re.compile(
+            r"补送|再送|赠送|免费送|送(?:您|你|消费者|顾客)?[一两二三四五几]?[份个张盒瓶杯碗只件次袋]"
+        ),
+    ),
 )
+# Remedies that are not money: recorded and shown as such, never 挽回经济损失.
+NON_CASH_REMEDIES = frozenset({"代金券", "赠送"})
 
 
 def _remedies_in(clauses: list[str]) -> str | None:
@@ -201,7 +211,18 @@ def _remedies_in(clauses: list[str]) -> str | None:
         match = pattern.search(text)
         if match:
             found.append((match.start(), name))
-    return "、".join(name for _, name in sorted(found)) or None
+    names = [name for _, name in sorted(found)]
+    if "代金券" in names and "赠送" in names:
+        names.remove("赠送")  # 送一张50元代金券: the voucher is what is given
+    return "、".join(names) or None
+
+
+def is_non_cash(remedy: str | None) -> bool:
+    """Whether the remedy gives no money at all (a voucher, free goods)."""
+    if not remedy:
+        return False
+    parts = set(remedy.split("、"))
+    return bool(parts & NON_CASH_REMEDIES) and not parts & {"退款", "退货", "赔偿"}
 
 
 # --- merchant answers ---------------------------------------------------------------------
@@ -216,6 +237,13 @@ _COUNTER = re.compile(
     r"(?:不能|无法|没法|没办法)(?:全|退全)|打.{0,2}折|[\d一二三四五六七八九]\s*折"
 )
 _AGREEMENT = re.compile(r"同意|愿意|答应|接受|认可|没问题|没有问题|可以|^行的?$|^好的?[，,]?行$")
+# A first answer that offers nothing yet: the merchant has taken the case up.
+_TAKING_UP = re.compile(
+    r"联系(?:了|过|上)?(?:消费者|顾客|客户|对方|投诉人|当事人)|"
+    r"(?:正在|马上|尽快|立即|立刻|明天|今天|稍后|下午|晚点|会)(?:去|来)?"
+    r"(?:处理|核实|调查|了解|沟通|回复|解决)|"
+    r"核实(?:一下)?情况|了解(?:一下)?情况|在处理|处理中"
+)
 # Questions back to the group (「退多少？」「怎么退？」) answer nothing yet.
 _INTERROGATIVE = re.compile(r"多少|怎么|为什么|为啥|什么时候|哪里|哪个|哪儿|谁")
 
@@ -257,8 +285,12 @@ def read_merchant_reply(text: str, demanded_amount: Decimal | None = None) -> Re
             reason = _clean_reason("，".join(after))
         return ReplyReading(ReplyIntent.REFUSE, reason=reason)
     if not (agrees or remedy is not None or amount is not None):
+        if any(_TAKING_UP.search(c) for c in clauses):
+            return ReplyReading(ReplyIntent.ACKNOWLEDGE, reason=reason)
         return UNKNOWN_READING
     if amount is not None and demanded is not None and amount < demanded:
+        return ReplyReading(ReplyIntent.COUNTER_OFFER, amount, remedy, reason)
+    if is_non_cash(remedy):  # goods or a voucher instead of the money asked for
         return ReplyReading(ReplyIntent.COUNTER_OFFER, amount, remedy, reason)
     return ReplyReading(ReplyIntent.AGREE, amount, remedy, reason)
 
@@ -278,6 +310,18 @@ _CONFIRMATION = re.compile(
     r"收到(?:退款|钱|赔偿|款)|(?:退款|钱|款|赔偿)(?:已经?)?(?:收到|到账)|已到账|"
     r"(?:已经?)?解决了|已解决"
 )
+
+
+# 「好的」「收到」 after an offer: heard, but neither yes nor no (the bot asks which).
+_BARE_ACKNOWLEDGEMENT = re.compile(
+    r"^(?:好的?|好滴|好吧|嗯+|哦+|噢|收到了?|知道了?|明白了?|了解|ok|OK|Ok|👌|👍)"
+    r"[\s，,。.!！~～]*(?:谢谢)?[\s，,。.!！~～]*$"
+)
+
+
+def is_bare_acknowledgement(text: str) -> bool:
+    """A reply that only says it was heard: 「好的」「收到」「嗯」."""
+    return isinstance(text, str) and bool(_BARE_ACKNOWLEDGEMENT.match(_normalise(text)))
 
 
 # 「还没收到钱」: the money has not arrived, which confirms nothing.
@@ -329,7 +373,7 @@ _BARE_SCORE = re.compile(
     r"\s*(?:分|颗星|个星|星)?(?:好评)?$"
 )
 _SATISFACTION: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(rf"{_VERY}不满意?|差评"), 1),
+    (re.compile(rf"{_VERY}不满意?|差评|{_VERY}差(?!价|额|距)|差劲|糟糕|垃圾"), 1),
     (re.compile(_DISSATISFIED), 2),
     (re.compile(rf"{_VERY}满意|满分|好评"), 5),
     (re.compile(r"比较满意|满意"), 4),

@@ -33,8 +33,12 @@ def case_opened(
     amount: Decimal | None,
     demands: tuple[str, ...] = (),
     contacts: tuple[str, ...] = (),
+    consumer: str | None = None,
 ) -> str:
+    """`consumer`: a relayed complaint's consumer, as the group may see them (masked)."""
     lines = [f"已登记投诉，编号 {number}。"]
+    if consumer is not None:
+        lines.append(f"消费者：{consumer or '未注明'}（转述投诉）")
     lines.append(f"被投诉方：{merchant or '待补充'}")
     if amount is not None:
         lines.append(f"涉及金额：{yuan(amount)}")
@@ -141,7 +145,12 @@ def merchant_notice(
     return "\n".join(lines)
 
 
-def merchant_answer_recorded(number: str, summary: str) -> str:
+def merchant_answer_recorded(number: str, summary: str, relayed: bool = False) -> str:
+    if relayed:
+        return (
+            f"{number} 商家答复：{summary}。"
+            "请向消费者确认后回复「确认」接受，或「不接受」并说明诉求。"
+        )
     return f"{number} 商家答复：{summary}。请投诉人回复「确认」接受，或「不接受」并说明诉求。"
 
 
@@ -154,12 +163,45 @@ def reporter_rejected(number: str) -> str:
     return f"{number} 投诉人不接受商家的答复，请商家重新答复或提出新的方案。"
 
 
-def case_resolved(number: str, money_returned: Decimal | None) -> str:
+def case_resolved(number: str, money_returned: Decimal | None, non_cash: str | None = None) -> str:
     money = f"，为消费者挽回经济损失{yuan(money_returned)}" if money_returned else ""
-    return f"{number} 调解成功{money}。"
+    other = f"，商家提供{non_cash}（非现金补偿）" if non_cash else ""
+    return f"{number} 调解成功{money}{other}。"
 
 
-def ask_for_rating(number: str) -> str:
+def offer_summary(
+    agrees: bool,
+    remedy: str | None,
+    amount: Decimal | None,
+    *,
+    amount_is_claim: bool = False,
+    non_cash: bool = False,
+) -> str:
+    """What a merchant's answer offers, for the prompt to the complainant: 「同意退款58元」,
+    「提出代金券50元（非现金补偿）」."""
+    verb = "同意" if agrees else "提出"
+    what = remedy or "退款"
+    money = f"{yuan(amount)}" if amount is not None else ""
+    if amount_is_claim:
+        money += "（即消费者诉求的金额）"
+    if non_cash:
+        return f"{verb}{what}{money}（非现金补偿，不计入挽回经济损失）"
+    return f"{verb}{what}{money}"
+
+
+def merchant_acknowledged(number: str) -> str:
+    return f"{number} 商家已回应，正在处理。请商家处理后在群里答复处理结果（如「同意退款」）。"
+
+
+def confirm_or_not(number: str) -> str:
+    return f"{number} 商家已答复：请回复「确认」接受，或「不接受」并说明诉求。"
+
+
+def ask_for_rating(number: str, relayed: bool = False) -> str:
+    if relayed:
+        return (
+            f"请向消费者确认后回复 {number} 的满意度：1～5 分（5 分为非常满意），将记录为转述评价。"
+        )
     return f"请投诉人为 {number} 的处理结果打分：回复 1～5 分（5 分为非常满意）。"
 
 
@@ -566,3 +608,42 @@ def merchant_info(
             f"挽回经济损失 {yuan(money_returned)}",
         ]
     )
+
+
+def amount_out_of_range(amount: Decimal, maximum: Decimal) -> str:
+    shown = f"{amount:f}" if len(f"{amount:f}") <= 24 else f"{amount:f}"[:23] + "…"
+    return (
+        f"金额「{shown}」不在可登记的范围内（大于0、最多两位小数、不超过{yuan(maximum)}），"
+        "未予记录。请核实后重新发送。"
+    )
+
+
+def offer_above_claim(number: str, offered: Decimal, claimed: Decimal) -> str:
+    return (
+        f"{number} 商家答复的金额{yuan(offered)}高于消费者诉求的{yuan(claimed)}，请确认："
+        "如金额有误请重新答复；如确需高于诉求，请工作人员核实后用 /close 结案。"
+        "本次答复未记录。"
+    )
+
+
+UNNAMED_MEMBER = "该成员"  # a member whose group name the bot has not seen
+
+
+def case_of_another_group(number: str) -> str:
+    return f"{number} 不属于本群，案件详情请私信机器人发送 /case {number} 查看。"
+
+
+def merchant_told_elsewhere(number: str) -> str:
+    return f"{number} 已在被投诉商家所在的群里通知商家，商家答复后会在本群告知投诉人。"
+
+
+def merchant_in_no_known_group(number: str, merchant: str | None) -> str:
+    name = f"「{merchant}」" if merchant else "被投诉商家"
+    return (
+        f"{number}：{name}已绑定，但机器人所在的群里都没有见到该商家发言，通知可能送不到。"
+        "请工作人员确认商家在哪个群，或电话告知商家。"
+    )
+
+
+def answer_forwarded(number: str) -> str:
+    return f"已收到 {number} 的答复，已转告投诉人所在的群。"

@@ -7,10 +7,10 @@ from collections.abc import Collection
 from datetime import datetime
 from operator import attrgetter
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import OPEN_STATUSES, CaseStatus
+from mediation.cases import OPEN_STATUSES, CaseStatus, EventKind
 
 from .models import Case, CaseEvent, InboxMessage
 
@@ -39,8 +39,9 @@ async def open_cases(
     merchant_id: int | None = None,
     assignee_id: str | None = None,
     office_id: int | None = None,
+    room_id: str | None = None,
 ) -> list[Case]:
-    """Open cases, oldest first, narrowed by reporter / merchant / assignee / office."""
+    """Open cases, oldest first, narrowed by reporter / merchant / assignee / office / room."""
     statement = (
         select(Case)
         .where(Case.status.in_([status.value for status in OPEN_STATUSES]))
@@ -54,26 +55,41 @@ async def open_cases(
         statement = statement.where(Case.assignee_id == assignee_id)
     if office_id is not None:
         statement = statement.where(Case.office_id == office_id)
+    if room_id is not None:
+        statement = statement.where(Case.room_id == room_id)
     return list(await session.scalars(statement))
 
 
-async def pending_in_room_for_merchant(
-    session: AsyncSession, room_id: str, merchant_id: int, names: Collection[str]
+async def open_for_merchant(
+    session: AsyncSession, merchant_id: int, names: Collection[str]
 ) -> list[Case]:
-    """The room's cases waiting for acceptance that name the merchant (by id, or a name or
-    alias of two characters or more in the merchant text), by id."""
+    """Every open case of the merchant, in any group: by id, or naming it exactly (its name
+    or an alias) without a registry merchant yet; by id."""
+    exact = [name for name in names if name]
     rows = await session.scalars(
         select(Case)
-        .where(Case.room_id == room_id, Case.status == CaseStatus.PENDING)
+        .where(Case.status.in_([s.value for s in OPEN_STATUSES]))
         .where(
             or_(
                 Case.merchant_id == merchant_id,
-                *(Case.merchant_name.contains(n) for n in names if len(n) >= 2),
+                and_(Case.merchant_id.is_(None), Case.merchant_name.in_(exact)),
             )
         )
         .order_by(Case.id)
     )
     return list(rows)
+
+
+async def notified_case_ids(session: AsyncSession, case_ids: Collection[int]) -> set[int]:
+    """Which of these cases have had their merchant notified."""
+    if not case_ids:
+        return set()
+    rows = await session.scalars(
+        select(CaseEvent.case_id).where(
+            CaseEvent.case_id.in_(case_ids), CaseEvent.kind == EventKind.NOTIFIED.value
+        )
+    )
+    return set(rows)
 
 
 async def in_room(

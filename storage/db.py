@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,26 @@ def create_engine(
     return engine
 
 
+# What an OperationalError says when the database is busy or away (SQLite: locked, busy,
+# the file unreachable; PostgreSQL: the connection lost or refused, a conflict to retry).
+# Any other OperationalError (SQLite's "integer overflow", a malformed statement) is an
+# error of the data and would fail the same way again.
+_TRANSIENT_MESSAGE = re.compile(
+    r"locked|busy|unable to open|disk i/o|connect|closed|timeout|timed out|terminat|"
+    r"shutting down|starting up|too many clients|deadlock|serializ|could not obtain",
+    re.IGNORECASE,
+)
+
+
 def is_transient(error: BaseException) -> bool:
     """Errors of the database being busy or away, not of the data: wait, don't give up."""
-    if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+    if isinstance(error, InterfaceError | ConnectionError | TimeoutError):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        return bool(_TRANSIENT_MESSAGE.search(str(error.orig) or str(error)))
+    return False
 
 
 def sqlite_file(database_url: str) -> Path | None:

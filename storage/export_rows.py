@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.reports import Month
@@ -38,7 +38,10 @@ async def export_rows(session: AsyncSession, month: Month, tz: ZoneInfo) -> list
             Case.demands,
             Case.money_returned,
             Case.rating,
-            Case.reporter_name,
+            # 投诉人 is the consumer: a relayed complaint's, not the relaying grid worker
+            case(
+                (Case.relayed, func.coalesce(Case.consumer_name, "")), else_=Case.reporter_name
+            ).label("reporter_name"),
             Case.contacts,
             Case.raw_text,
             Case.overdue_at,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.roles import Role
 
-from .models import Member, Room
+from .models import Member, Room, RoomMember
 from .upsert import insert_ignore
 
 
@@ -92,3 +92,23 @@ async def staff_ids(session: AsyncSession, office_id: int | None = None) -> list
     if office_id is not None:
         statement = statement.where(or_(Member.role == Role.ADMIN, Member.office_id == office_id))
     return list(await session.scalars(statement.order_by(Member.id)))
+
+
+async def record_room_member(
+    session: AsyncSession, room_id: str, member_id: str, now: datetime
+) -> None:
+    """The member is in the group (seen posting there, or @-mentioned there)."""
+    values = {"room_id": room_id, "member_id": member_id, "first_seen_at": now}
+    await insert_ignore(session, RoomMember, values, returning=RoomMember.room_id)
+
+
+async def rooms_of(session: AsyncSession, member_ids: Collection[str]) -> list[str]:
+    """The groups any of these members is known to be in, oldest sighting first."""
+    if not member_ids:
+        return []
+    rows = await session.execute(
+        select(RoomMember.room_id, RoomMember.first_seen_at)
+        .where(RoomMember.member_id.in_(member_ids))
+        .order_by(RoomMember.first_seen_at, RoomMember.room_id)
+    )
+    return list(dict.fromkeys(room_id for room_id, _ in rows.all()))

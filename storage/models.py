@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     DDL,
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -62,6 +63,17 @@ class Office(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)
     prefix: Mapped[str] = mapped_column(String(4), unique=True)
+
+
+class RoomMember(Base):
+    """A member is in a group: seen posting there, or @-mentioned there by staff. Where a
+    merchant bound in one group is told about a case from another."""
+
+    __tablename__ = "room_members"
+    __table_args__ = (Index("ix_room_members_member", "member_id", "room_id"),)
+    room_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    first_seen_at: Mapped[datetime]
 
 
 class Member(Base):
@@ -172,6 +184,9 @@ class Case(Base):
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"), index=True)
     reporter_id: Mapped[str] = mapped_column(String(128))  # indexed by ix_cases_reporter_room
     reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    # a relayed complaint (「居民王阿姨反映…」): the consumer, apart from the relaying reporter
+    consumer_name: Mapped[str | None] = mapped_column(String(200))
+    relayed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
     merchant_name: Mapped[str | None] = mapped_column(String(200))
     raw_text: Mapped[str] = mapped_column(Text)  # staff-only: may hold personal data

@@ -11,7 +11,7 @@ from bot.app import BotApp
 from bot.settings import Settings
 from storage.models import InboxMessage, OutboxMessage
 
-from .conversation import GRID_WORKER, STAFF, Group
+from .conversation import GRID_WORKER, STAFF, Group, Person
 
 
 @pytest.fixture
@@ -52,8 +52,8 @@ async def test_bot_paces_a_room_and_merges_the_backlog_instead_of_dropping_it(
     fake_time = [1000.0]
     bot.sender._pacer._monotonic = lambda: fake_time[0]  # type: ignore[attr-defined]
 
-    for _ in range(5):
-        await group.say(STAFF, "/help")
+    for n in range(5):  # five members: /help is answered once a minute per sender
+        await group.say(Person(f"member-{n}", f"居民{n}"), "/help")
     assert len(await group.bot_replies()) == 2  # two a minute; three wait
 
     fake_time[0] += 61

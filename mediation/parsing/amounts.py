@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from mediation.money import storable
+
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 # Patterns start with a digit class so the regex engine can skip other characters quickly;
 # the currency sign before a number and the context are checked afterwards.
@@ -147,6 +149,8 @@ def disputed_amount(text: str, spans: list[tuple[int, int]]) -> Decimal | None:
     """The amount the complaint is about, or None when no amount (or only unit prices)."""
     best: tuple[float, int, Decimal] | None = None
     for mention in find_amounts(text):
+        if not storable(mention.value):
+            continue  # 99999999999999999999元 is no amount (the configured maximum: intake)
         score = _score(text, mention, spans)
         # On a tie the later amount wins: a complaint tells the price first, the loss after.
         if score > 0 and (best is None or score >= best[0]):
