@@ -50,7 +50,7 @@ async def _case_arg(ctx: HandlerContext, call: CommandCall, *, shown: bool = Fal
         return None
     here = ctx.message.room_id if shown or not ctx.role.is_staff else None
     if not may_see_case(ctx.sender, case, here):
-        if ctx.role.is_staff:
+        if ctx.role.is_staff and may_see_case(ctx.sender, case):  # theirs, but not shown here
             await ctx.reply(templates.case_of_another_group(number))
         else:
             await ctx.reply(templates.not_your_case(number))

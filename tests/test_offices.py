@@ -46,7 +46,7 @@ async def groups(bot: BotApp, http: httpx.AsyncClient) -> tuple[Group, Group]:
     await nanhu.say(STAFF, "/office 南湖所")
     assert await nanhu.bot_replies() == ["本群已划归南湖所，此后登记的投诉编号以 NH 开头。"]
     await nanhu.say(STAFF, f"/role @{STAFF_NANHU.name} 工作人员 南湖所", mentions=(STAFF_NANHU,))
-    assert await nanhu.bot_replies() == [f"已将 {STAFF_NANHU.id} 设为南湖所工作人员。"]
+    assert await nanhu.bot_replies() == [f"已将 {STAFF_NANHU.name} 设为南湖所工作人员。"]
     await huxi.say(GRID_WORKER, COMPLAINT.format(1))
     await nanhu.say(GRID_WORKER, COMPLAINT.format(2))
     await nanhu.say(GRID_WORKER, COMPLAINT.format(3))
@@ -83,8 +83,12 @@ async def test_staff_see_and_act_on_their_office_only_admins_on_all(
     await huxi.say(STAFF_NANHU, "/close HX-202606-0001 成功 58")
     (refused,) = await huxi.bot_replies()
     assert refused == "您无权查看或处理案件 HX-202606-0001。"
-    await huxi.say(STAFF, "/cases")
-    (everything,) = await huxi.bot_replies()
+    await huxi.say(STAFF, "/cases")  # in a group, the group's own cases only
+    (in_huxi,) = await huxi.bot_replies()
+    assert in_huxi.startswith("进行中的案件（共 1 件）：")
+    private = Group(huxi.bot, huxi.http, room_id=f"dm:{STAFF.id}")
+    await private.say(STAFF, "/cases")  # by private message, every office's
+    (everything,) = await private.bot_replies()
     assert everything.startswith("进行中的案件（共 3 件）：")
 
 

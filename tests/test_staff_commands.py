@@ -111,25 +111,32 @@ async def test_a_month_that_does_not_exist_gets_the_usage_line(
     assert reply.startswith("用法：/stats [YYYY-MM|本月|上月] [社区/网格|监管所|全区]")
 
 
+def _private(group: Group, person: Person) -> Group:
+    return Group(group.bot, group.http, room_id=f"dm:{person.id}")
+
+
 async def test_staff_see_every_open_case_oldest_first_with_overdue_marked(
     june: BotApp, group: Group
 ) -> None:
-    assert await ask(group, STAFF, "/cases") == [
+    assert await ask(_private(group, STAFF), STAFF, "/cases") == [
         "进行中的案件（共 4 件）：\n"
         "CY-202606-0007【调解中】待补充 · 6月1日登记 · 超期\n"
         "CY-202606-0004【调解中】好又多超市 · 6月8日登记 · 超期\n"
         "CY-202606-0005【待受理】张记饺子馆 · 6月30日登记\n"
         "CY-202607-0001【待受理】张记饺子馆 · 7月1日登记"
     ]
+    (in_the_group,) = await ask(group, STAFF, "/cases")  # another group's case stays out
+    assert "CY-202606-0004" not in in_the_group and "CY-202606-0005" in in_the_group
 
 
 async def test_overdue_and_mine_narrow_the_list(june: BotApp, group: Group) -> None:
-    assert await ask(group, STAFF, "/案件列表 超期") == [
+    private = _private(group, STAFF)
+    assert await ask(private, STAFF, "/案件列表 超期") == [
         "超期案件（共 2 件）：\n"
         "CY-202606-0007【调解中】待补充 · 6月1日登记 · 超期\n"
         "CY-202606-0004【调解中】好又多超市 · 6月8日登记 · 超期"
     ]
-    assert await ask(group, STAFF, "/cases 我的") == [
+    assert await ask(private, STAFF, "/cases 我的") == [
         "我的案件（共 1 件）：\nCY-202606-0004【调解中】好又多超市 · 6月8日登记 · 超期"
     ]
     assert await ask(group, STAFF_MEMBER, "/cases 我的") == ["我的案件：暂无。"]
