@@ -6,6 +6,9 @@ Amounts come as digits (58元, 3,600元, ¥199, 1.2万) or Chinese numerals (五
 merchant offered, what the consumer wants back. The one the demand is about wins: an amount
 right after 退还 / 多收 / 赔偿 or inside the demand clause beats the price paid, and unit
 prices (每月38元) and the merchant's counter-offer (只肯赔200元) count against.
+
+A price shown and a higher price charged (标价19.9元结账扣了29.9) put the difference at stake:
+the amount is 10, and 29.9 is what was paid.
 """
 
 from __future__ import annotations
@@ -140,10 +143,51 @@ def _score(text: str, mention: AmountMention, spans: list[tuple[int, int]]) -> f
     return score
 
 
+@dataclass(frozen=True)
+class Disputed:
+    value: Decimal  # the amount at stake
+    paid: Decimal | None = None  # what was paid, when the amount at stake is part of it
+
+
+_LISTED = re.compile(r"(?:标价|价签|标签|标的|标着|写的是?|写着|明码标价|说好的?|挂的|宣传|报价|原价)\s*$")
+_CHARGED = re.compile(r"结账|结算|收银|实际|实付|扣了?|收了?|刷了?|付了?|要了|算了?|变成|成了")
+_GAP_SPAN = 24  # characters between the price shown and the price charged
+
+
+def _price_gap(text: str, mentions: list[AmountMention]) -> Disputed | None:
+    for index, listed in enumerate(mentions):
+        if not _LISTED.search(text, max(0, listed.start - 6), listed.start):
+            continue
+        for charged in mentions[index + 1 : index + 3]:
+            if charged.start - listed.end > _GAP_SPAN:
+                break
+            between = text[listed.end : charged.start]
+            if _CHARGED.search(between) and charged.value > listed.value:
+                return Disputed(_tidy(charged.value - listed.value), charged.value)
+    return None
+
+
+def disputed(text: str, spans: list[tuple[int, int]]) -> Disputed | None:
+    """The amount at stake (and what was paid, for a price gap), or None."""
+    mentions = find_amounts(text)
+    gap = _price_gap(text, mentions)
+    if gap is not None:
+        return gap
+    value = _best(text, mentions, spans)
+    return Disputed(value) if value is not None else None
+
+
 def disputed_amount(text: str, spans: list[tuple[int, int]]) -> Decimal | None:
     """The amount the complaint is about, or None when no amount (or only unit prices)."""
+    found = disputed(text, spans)
+    return found.value if found else None
+
+
+def _best(
+    text: str, mentions: list[AmountMention], spans: list[tuple[int, int]]
+) -> Decimal | None:
     best: tuple[float, int, Decimal] | None = None
-    for mention in find_amounts(text):
+    for mention in mentions:
         score = _score(text, mention, spans)
         # On a tie the later amount wins: a complaint tells the price first, the loss after.
         if score > 0 and (best is None or score >= best[0]):

@@ -1,18 +1,19 @@
-"""Is this message a new consumer complaint? A false case in a group is worse than a missed
-one, so the rules that say "not a complaint" come first and are decisive: commands, photos,
-acknowledgements, replies inside a mediation thread, nuisance reports, "the merchant has
-refunded" updates, statistics, notices and questions. Only then does a message need enough
-evidence of a consumer dispute: the facts of a problem, someone it happened to or a
-【投诉】 tag, and a merchant, a demand or an amount.
+"""Is this message a new consumer complaint? Two layers.
 
-Nuisance reports (noise, 油烟, 广场舞) are not consumer disputes: there is no purchase
-between the resident and the source. They are flagged so the bot can point the reporter to
-the right channel instead of opening a mediation case.
+The decisive rules come first and alone say "not a complaint": commands, photos and other
+media, acknowledgements, ratings and replies inside a mediation thread, nuisance reports
+(noise, 油烟, 广场舞: no purchase between the resident and the source; they are flagged so
+the bot can point the reporter to the right channel).
+
+Every other message is scored by the learned model (`model.py`); the rest of the old rule
+cascade — statistics, "already refunded", notices, questions, and the evidence of a dispute
+(facts, merchant, demand, amount, someone it happened to) — is read here as cues that become
+the model's features, and names the kind of a message the model does not take. A soft cue
+therefore never vetoes a message the model is sure of.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -94,15 +95,18 @@ class Evidence:
 class Verdict:
     is_complaint: bool
     confidence: float
-    kind: str  # complaint, command, media, ack, mediation_reply, nuisance, refund_done, ...
+    kind: str  # complaint, command, media, ack, mediation_reply, nuisance, ...
     nuisance: bool = False
+    band: str = "no"  # sure | unsure | no
 
 
 def _not_complaint(kind: str, confidence: float = 0.02, nuisance: bool = False) -> Verdict:
     return Verdict(False, confidence, kind, nuisance)
 
 
-def classify_message(text: str, evidence: Evidence) -> Verdict:
+def decisive_verdict(text: str, evidence: Evidence) -> Verdict | None:
+    """The rules that decide alone: commands, media, acknowledgements, ratings and replies
+    inside a mediation thread, nuisance reports. None when the model must read the message."""
     stripped = text.strip()
     if not stripped:
         return _not_complaint("empty")
@@ -125,34 +129,67 @@ def classify_message(text: str, evidence: Evidence) -> Verdict:
             return _not_complaint("mediation_reply", 0.05)
     if _NUISANCE.search(content) and not _TRANSACTION.search(content):
         return _not_complaint("nuisance", 0.05, nuisance=True)
-    if not tagged:
-        stats_markers = len(_STATS_STRONG.findall(content))
-        if stats_markers >= 2 or (stats_markers and _STATS_CONTEXT.search(content)):
-            return _not_complaint("stats", 0.05)
-        if _DONE.search(content) and not _UNRESOLVED.search(content):
-            return _not_complaint("refund_done", 0.05)
-    consumer = bool(_CONSUMER.search(content)) or (
-        evidence.strong_facts and bool(_FIRST_PERSON.search(content))
-    )
-    if not tagged:
-        if _NOTICE_HEADER.match(content):
-            return _not_complaint("notice", 0.02)
-        if _NOTICE.search(content) and not (
-            consumer and evidence.has_facts and evidence.has_merchant
-        ):
-            return _not_complaint("notice", 0.05)
-        if _QUESTION.search(content) and not (
-            consumer
-            and evidence.has_facts
-            and (len(content) > _QUESTION_LENGTH or (evidence.has_merchant and evidence.has_demand))
-        ):
-            return _not_complaint("question", 0.1)
-    respondent = evidence.has_merchant or (
-        evidence.strong_facts and bool(_RESPONDENT.search(content))
-    )
+    return None
+
+
+@dataclass(frozen=True)
+class RuleReading:
+    """What the hand-written rules see in a message the decisive rules left open: the cues
+    (features for the model), the kind they would give it, and their old score."""
+
+    cues: tuple[str, ...]
+    kind: str  # complaint, stats, refund_done, notice, question, followup, chatter
+    score: float
+
+
+def read_rules(text: str, evidence: Evidence) -> RuleReading:
+    content = _PLACEHOLDER.sub("", text.strip()).strip()
+    tagged = bool(_TAG.search(content))
+    consumer_word = bool(_CONSUMER.search(content))
+    first_person = bool(_FIRST_PERSON.search(content))
+    consumer = consumer_word or (evidence.strong_facts and first_person)
+    respondent_word = bool(_RESPONDENT.search(content))
+    respondent = evidence.has_merchant or (evidence.strong_facts and respondent_word)
+    stats_markers = len(_STATS_STRONG.findall(content))
+    stats = stats_markers >= 2 or bool(stats_markers and _STATS_CONTEXT.search(content))
+    done = bool(_DONE.search(content))
+    unresolved = bool(_UNRESOLVED.search(content))
+    notice_header = bool(_NOTICE_HEADER.match(content))
+    notice = bool(_NOTICE.search(content))
+    question = bool(_QUESTION.search(content))
+    report = bool(_REPORT.search(content))
+    transaction = bool(_TRANSACTION.search(content))
+    ack_start = bool(_ACK_WORDS.match(content))
+    cues = {
+        "tag": tagged,
+        "consumer_word": consumer_word,
+        "first_person": first_person,
+        "consumer": consumer,
+        "respondent_word": respondent_word,
+        "respondent": respondent,
+        "stats": stats,
+        "stats_word": stats_markers > 0,
+        "done": done and not unresolved,
+        "done_word": done,
+        "unresolved": unresolved,
+        "notice_header": notice_header,
+        "notice": notice,
+        "question": question,
+        "long": len(content) > _QUESTION_LENGTH,
+        "short": len(content) <= 15,
+        "report": report,
+        "transaction": transaction,
+        "ack_start": ack_start,
+        "merchant": evidence.has_merchant,
+        "amount": evidence.has_amount,
+        "demand": evidence.has_demand,
+        "facts": evidence.has_facts,
+        "strong_facts": evidence.strong_facts,
+        "contact": evidence.has_contact,
+    }
     score = (
         (3.0 if tagged else 0.0)
-        + (1.0 if _REPORT.search(content) else 0.0)
+        + (1.0 if report else 0.0)
         + (1.5 if consumer else 0.0)
         + (2.0 if evidence.has_facts else 0.0)
         + (1.5 if evidence.has_demand else 0.0)
@@ -160,10 +197,47 @@ def classify_message(text: str, evidence: Evidence) -> Verdict:
         + (0.5 if evidence.has_amount else 0.0)
         + (0.5 if evidence.has_contact else 0.0)
     )
+    kind = _rule_kind(content, evidence, cues, score)
+    names = [name for name, present in cues.items() if present]
+    names.append(f"kind_{kind}")
+    names.append(f"score_{min(int(score), 9)}")
+    if evidence.has_merchant and evidence.has_facts:
+        names.append("merchant_facts")
+    if evidence.has_demand and evidence.has_facts:
+        names.append("demand_facts")
+    return RuleReading(tuple(names), kind, score)
+
+
+def _rule_kind(content: str, evidence: Evidence, cues: dict[str, bool], score: float) -> str:
+    """The kind the old rule cascade gave; the model decides, this names a non-complaint."""
+    tagged, consumer, respondent = cues["tag"], cues["consumer"], cues["respondent"]
+    if not tagged:
+        if cues["stats"]:
+            return "stats"
+        if cues["done"]:
+            return "refund_done"
+        if cues["notice_header"]:
+            return "notice"
+        if cues["notice"] and not (consumer and evidence.has_facts and evidence.has_merchant):
+            return "notice"
+        if cues["question"] and not (
+            consumer
+            and evidence.has_facts
+            and (cues["long"] or (evidence.has_merchant and evidence.has_demand))
+        ):
+            return "question"
     grounded = (evidence.has_facts or tagged) and (respondent or consumer or tagged)
     backed = respondent or evidence.has_demand or evidence.has_amount or tagged
-    confidence = 1.0 / (1.0 + math.exp(-(score - 5.0)))
     if grounded and backed and score >= 5.0:
-        return Verdict(True, max(0.5, min(confidence, 0.99)), "complaint")
-    kind = "followup" if (evidence.has_merchant or evidence.has_demand) else "chatter"
-    return Verdict(False, min(confidence, 0.49), kind)
+        return "complaint"
+    return "followup" if (evidence.has_merchant or evidence.has_demand) else "chatter"
+
+
+def classify_message(
+    text: str, reading: RuleReading, probability: float, sure: float, unsure: float
+) -> Verdict:
+    """The model's probability decides the band; a non-complaint keeps the rules' kind."""
+    if probability >= sure:
+        return Verdict(True, probability, "complaint", band="sure")
+    kind = reading.kind if reading.kind != "complaint" else "chatter"
+    return Verdict(False, probability, kind, band="unsure" if probability >= unsure else "no")
