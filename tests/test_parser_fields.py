@@ -303,5 +303,6 @@ def test_the_parse_line_carries_every_field(parser: ComplaintParser) -> None:
         "masked_text": "【投诉】湖西路张记饺子馆多收消费者58元，要求退款，电话138****5678",
         "missing": [],
         "nuisance": False,
+        "band": "sure",
     }
     assert 0.5 < line["confidence"] <= 0.99

@@ -31,11 +31,22 @@ _ACK_WORDS = re.compile(
 _REPLY = re.compile(
     r"^(?:同意|不同意|确认|不确认|接受|不接受|认可|不认可|没问题|可以|行|满意|不满意)"
 )
+# An acknowledgement opening a longer message must end at a boundary (收到，… / 好的 …):
+# 哈弗M6 starts with 哈, 嗯对就是… with 嗯, and both are accounts, not acknowledgements.
+_ACK_BOUNDARY = re.compile(r"[，,。.!！~～\s]")
+_ACK_PREFIX_MAX = 20
 _RATING = re.compile(r"^\s*[1-5]\s*(?:分|星)?\s*$")
 _NUISANCE = re.compile(
     r"噪音|噪声|扰民|油烟|太吵|吵闹|吵得|很吵|广场舞|施工|电钻|狗叫|占道|乱停|乱堆|乱扔|垃圾|"
     r"臭味|气味|烟雾|排烟|装修声|唱到凌晨|放音乐|音响"
 )
+# A nuisance word in an account of something bought (电梯噪声 in a new flat, 发动机噪音大)
+# or in a long letter does not settle the message; the model reads it.
+_NUISANCE_GUARD = re.compile(
+    r"质量|售后|维修|保修|物业费|交房|收房|开发商|电梯|发动机|异响|4S|产品|商品|退款|退费|赔偿|"
+    r"消费者|顾客"
+)
+_NUISANCE_MAX = 150
 _TRANSACTION = re.compile(
     r"买|购|消费|办卡|充值|收费|付款|支付|花了|退款|退费|退还|多收|元|块钱|订|预付|会员|结账|价格"
 )
@@ -121,15 +132,35 @@ def decisive_verdict(text: str, evidence: Evidence) -> Verdict | None:
     if not tagged:
         if _ACK_WORDS.fullmatch(content):
             return _not_complaint("ack")
-        if _ACK_WORDS.match(content) and (len(content) <= 20 or not evidence.has_facts):
+        ack = _ACK_WORDS.match(content)
+        if (
+            ack
+            and len(content) <= _ACK_PREFIX_MAX
+            and (_ACK_BOUNDARY.search(ack.group()) or _ends_at_boundary(content, ack.end()))
+        ):
             return _not_complaint("ack")
         if _RATING.match(content) or (_REPLY.match(content) and len(content) <= 30):
             return _not_complaint("mediation_reply")
         if _THREAD_REPLY.match(content):
             return _not_complaint("mediation_reply", 0.05)
-    if _NUISANCE.search(content) and not _TRANSACTION.search(content):
+    if _is_nuisance(content):
         return _not_complaint("nuisance", 0.05, nuisance=True)
     return None
+
+
+def _ends_at_boundary(content: str, end: int) -> bool:
+    return bool(
+        _ACK_BOUNDARY.match(content, end - 1) or end == len(content) or _ACK_BOUNDARY.match(content, end)
+    )
+
+
+def _is_nuisance(content: str) -> bool:
+    return (
+        bool(_NUISANCE.search(content))
+        and not _TRANSACTION.search(content)
+        and len(content) <= _NUISANCE_MAX
+        and not _NUISANCE_GUARD.search(content)
+    )
 
 
 @dataclass(frozen=True)
@@ -180,6 +211,7 @@ def read_rules(text: str, evidence: Evidence) -> RuleReading:
         "report": report,
         "transaction": transaction,
         "ack_start": ack_start,
+        "nuisance_word": bool(_NUISANCE.search(content)),
         "merchant": evidence.has_merchant,
         "amount": evidence.has_amount,
         "demand": evidence.has_demand,
@@ -236,7 +268,12 @@ def _rule_kind(content: str, evidence: Evidence, cues: dict[str, bool], score: f
 def classify_message(
     text: str, reading: RuleReading, probability: float, sure: float, unsure: float
 ) -> Verdict:
-    """The model's probability decides the band; a non-complaint keeps the rules' kind."""
+    """The model's probability decides the band; a non-complaint keeps the rules' kind.
+    The probability is reported within [0.01, 0.99]: no reading is ever certain."""
+    probability = min(max(probability, 0.01), 0.99)
+    if "tag" in reading.cues:
+        # 【投诉】 / 投诉： / 12315转: the sender registers a complaint in so many words.
+        probability = max(probability, sure)
     if probability >= sure:
         return Verdict(True, probability, "complaint", band="sure")
     kind = reading.kind if reading.kind != "complaint" else "chatter"
