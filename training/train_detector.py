@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mediation.parsing import ComplaintParser  # noqa: E402
+from mediation.parsing.features import RULE  # noqa: E402
 from mediation.parsing.model import DetectorModel  # noqa: E402
 
 LABELS = REPO / "training" / "labels"
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
     df = Counter(name for row in rows for name in row)
     vocabulary_names = sorted(
-        name for name, count in df.items() if count >= MIN_DF or name.startswith("r")
+        name for name, count in df.items() if count >= MIN_DF or name.startswith(RULE)
     )
     vocabulary = {name: index for index, name in enumerate(vocabulary_names)}
     x = build_matrix(rows, vocabulary)

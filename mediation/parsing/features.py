@@ -2,7 +2,8 @@
 
 A message becomes a set of named binary features: character 1- to 3-grams and jieba words of
 its first `FEATURE_CHARS` characters (digits folded to 0, Latin letters lower-cased), and the
-rule cues of detection.py. Text features are scaled by 1/sqrt(their number), so a long
+rule cues of detection.py. N-grams are named by themselves; words and cues carry a prefix
+that starts with a control character, which normalised text never contains. Text features are scaled by 1/sqrt(their number), so a long
 letter and a short chat line weigh alike; rule cues count 1 each.
 """
 
@@ -13,8 +14,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 FEATURE_CHARS = 400
+WORD = "\x1fw"
+RULE = "\x1fr"
 _DIGITS = re.compile(r"\d")
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\x00-\x1f]+")
 
 
 def normalise(text: str) -> str:
@@ -24,11 +27,11 @@ def normalise(text: str) -> str:
 def text_features(text: str, tokens: Sequence[str]) -> set[str]:
     """Character n-grams (1-3) and words of the start of `text`; `tokens` cut the same text."""
     norm = normalise(text)
-    features: set[str] = set()
+    size = len(norm)
+    features = set(norm)
+    features.update([norm[start : start + 2] for start in range(size - 1)])
+    features.update([norm[start : start + 3] for start in range(size - 2)])
     add = features.add
-    for size in (1, 2, 3):
-        for start in range(len(norm) - size + 1):
-            add("c" + norm[start : start + size])
     used = 0
     for token in tokens:
         used += len(token)
@@ -36,7 +39,7 @@ def text_features(text: str, tokens: Sequence[str]) -> set[str]:
             break
         word = token.strip()
         if len(word) >= 2:
-            add("w" + _DIGITS.sub("0", word.lower()))
+            add(WORD + _DIGITS.sub("0", word.lower()))
     return features
 
 
@@ -46,5 +49,5 @@ def vector(text_feats: Iterable[str], cues: Iterable[str]) -> dict[str, float]:
     scale = 1.0 / math.sqrt(len(names)) if names else 0.0
     values = dict.fromkeys(names, scale)
     for cue in cues:
-        values["r" + cue] = 1.0
+        values[RULE + cue] = 1.0
     return values

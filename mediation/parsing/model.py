@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .features import RULE
+
 ARTIFACT = "detector.json"
 
 
@@ -48,8 +50,23 @@ class DetectorModel:
             value * weights[name] for name, value in features.items() if name in weights
         )
 
+    def fast_score(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
+        """`score(vector(text_feats, cues))` without building the vector: the text features
+        share one scale, so their weights are summed over a set intersection first."""
+        weights = self.weights
+        known = self._keys & text_feats
+        text = sum(map(weights.__getitem__, known)) / math.sqrt(len(text_feats)) if known else 0.0
+        return self.bias + text + sum(weights.get(RULE + cue, 0.0) for cue in cues)
+
+    @property
+    def _keys(self) -> Any:
+        return self.weights.keys()
+
     def probability(self, features: dict[str, float]) -> float:
-        z = self.platt_a * self.score(features) + self.platt_b
+        return self.calibrate(self.score(features))
+
+    def calibrate(self, score: float) -> float:
+        z = self.platt_a * score + self.platt_b
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)
