@@ -28,7 +28,7 @@ import csv
 import hashlib
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,15 +122,11 @@ def read_chat() -> list[Example]:
     return examples
 
 
-def featurise(
-    parser: ComplaintParser, examples: list[Example]
-) -> list[dict[str, float] | None]:
+def featurise(parser: ComplaintParser, examples: list[Example]) -> list[dict[str, float] | None]:
     return [parser.detector_features(example.text) for example in examples]
 
 
-def build_matrix(
-    rows: list[dict[str, float]], vocabulary: dict[str, int]
-) -> csr_matrix:
+def build_matrix(rows: list[dict[str, float]], vocabulary: dict[str, int]) -> csr_matrix:
     data: list[float] = []
     indices: list[int] = []
     indptr = [0]
@@ -188,9 +184,7 @@ def choose_unsure(chatter: np.ndarray, sure: float) -> float:
     return round(min(max(threshold, 0.05), sure), 4)
 
 
-def figures(
-    name: str, y: np.ndarray, probabilities: np.ndarray, sure: float, unsure: float
-) -> str:
+def figures(name: str, y: np.ndarray, probabilities: np.ndarray, sure: float, unsure: float) -> str:
     predicted = probabilities >= sure
     tp = int(np.sum(predicted & (y == 1)))
     fp = int(np.sum(predicted & (y == 0)))
@@ -228,8 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     vectors = featurise(parser, examples)
     kept = [i for i, v in enumerate(vectors) if v is not None]
     decided = [i for i, v in enumerate(vectors) if v is None]
-    print(f"{len(decided)} settled by the decisive rules "
-          f"({sum(examples[i].label for i in decided)} of them labelled complaints)")
+    print(
+        f"{len(decided)} settled by the decisive rules "
+        f"({sum(examples[i].label for i in decided)} of them labelled complaints)"
+    )
     rows = [vectors[i] for i in kept]  # type: ignore[misc]
     y = np.array([examples[i].label for i in kept])
     groups = [examples[i].group for i in kept]
@@ -284,18 +280,24 @@ def main(argv: list[str] | None = None) -> int:
             mask = all_groups == group
             print("  " + figures(group, all_y[mask], probabilities[mask], sure, unsure))
         print("  " + figures("ALL", all_y, probabilities, sure, unsure))
-        print("  " + figures("ALL group chat", all_y[chat_mask], probabilities[chat_mask],
-                             sure, unsure))
+        print(
+            "  "
+            + figures("ALL group chat", all_y[chat_mask], probabilities[chat_mask], sure, unsure)
+        )
         share = np.mean(probabilities[chatter_mask] >= unsure)
-        print(f"  ordinary chatter in the unsure band or above: {share:.1%} "
-              f"of {int(np.sum(chatter_mask))}")
+        print(
+            f"  ordinary chatter in the unsure band or above: {share:.1%} "
+            f"of {int(np.sum(chatter_mask))}"
+        )
     if args.errors:
         for index in np.argsort(-pooled_p):
             e = examples[index]
             predicted = pooled_p[index] >= sure
             if predicted != bool(e.label):
-                print(f"  {'FP' if predicted else 'FN'} {pooled_p[index]:.2f} "
-                      f"(grouped {grouped_p[index]:.2f}) {e.group} {e.key} {e.text[:60]!r}")
+                print(
+                    f"  {'FP' if predicted else 'FN'} {pooled_p[index]:.2f} "
+                    f"(grouped {grouped_p[index]:.2f}) {e.group} {e.key} {e.text[:60]!r}"
+                )
 
     final = fit(x, y, weights)
     coefficients = final.coef_[0]
@@ -319,8 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(artifact, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
         encoding="utf-8",
     )
-    print(f"\nwrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, "
-          f"{len(weights_out)} weights, version {artifact['version']})")
+    print(
+        f"\nwrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, "
+        f"{len(weights_out)} weights, version {artifact['version']})"
+    )
     return 0
 
 

@@ -35,12 +35,14 @@ _NOT_MONEY_UNIT = re.compile(
 )
 _MONEY_BEFORE = re.compile(
     r"(?:花了?|付了?|支付|交了?|充值|充了?|预付|价值|金额|收了?|收取|费|共计|合计|一共|共|损失|"
-    r"亏了?|赔|退|价|要了|骗了?|扣了?|欠|押金|余额|差价|借了?|贷了?)\s*$"
+    r"亏了?|赔|退|价|要了|骗了?|扣了?|欠|押金|余额|差价|借了?|贷了?|说好的?|原价|报价)\s*$"
 )
 _DEMAND_BEFORE = re.compile(
     r"退还|退回|退款|退费|退|返还|赔偿|赔|多收了?|多算了?|多扣了?|多付了?|多要了?|差价|剩余|余额|"
-    r"共计|合计|损失"
+    r"损失"
 )
+# A total (合计600元) is what was spent, not what the dispute is about when a part is named.
+_TOTAL_BEFORE = re.compile(r"共计|合计|一共|总共|总计|总价")
 _DISCOUNTED = re.compile(
     r"只愿|只肯|只给|只同意|只退|只赔|每月|每个月|每次|每年|每天|每人|每斤|单价|特价|标价|写的是|"
     r"说好|从|涨到|原本|本来"
@@ -140,6 +142,8 @@ def _score(text: str, mention: AmountMention, spans: list[tuple[int, int]]) -> f
         score += 2
     if _DISCOUNTED.search(before):
         score -= 4
+    if _TOTAL_BEFORE.search(near):
+        score -= 1.5
     return score
 
 
@@ -149,7 +153,9 @@ class Disputed:
     paid: Decimal | None = None  # what was paid, when the amount at stake is part of it
 
 
-_LISTED = re.compile(r"(?:标价|价签|标签|标的|标着|写的是?|写着|明码标价|说好的?|挂的|宣传|报价|原价)\s*$")
+_LISTED = re.compile(
+    r"(?:标价|价签|标签|标的|标着|写的是?|写着|明码标价|说好的?|挂的|宣传|报价|原价)\s*$"
+)
 _CHARGED = re.compile(r"结账|结算|收银|实际|实付|扣了?|收了?|刷了?|付了?|要了|算了?|变成|成了")
 _GAP_SPAN = 24  # characters between the price shown and the price charged
 
@@ -183,9 +189,7 @@ def disputed_amount(text: str, spans: list[tuple[int, int]]) -> Decimal | None:
     return found.value if found else None
 
 
-def _best(
-    text: str, mentions: list[AmountMention], spans: list[tuple[int, int]]
-) -> Decimal | None:
+def _best(text: str, mentions: list[AmountMention], spans: list[tuple[int, int]]) -> Decimal | None:
     best: tuple[float, int, Decimal] | None = None
     for mention in mentions:
         score = _score(text, mention, spans)

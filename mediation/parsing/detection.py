@@ -150,7 +150,9 @@ def decisive_verdict(text: str, evidence: Evidence) -> Verdict | None:
 
 def _ends_at_boundary(content: str, end: int) -> bool:
     return bool(
-        _ACK_BOUNDARY.match(content, end - 1) or end == len(content) or _ACK_BOUNDARY.match(content, end)
+        _ACK_BOUNDARY.match(content, end - 1)
+        or end == len(content)
+        or _ACK_BOUNDARY.match(content, end)
     )
 
 

@@ -3,8 +3,9 @@
 A message becomes a set of named binary features: character 1- to 3-grams and jieba words of
 its first `FEATURE_CHARS` characters (digits folded to 0, Latin letters lower-cased), and the
 rule cues of detection.py. N-grams are named by themselves; words and cues carry a prefix
-that starts with a control character, which normalised text never contains. Text features are scaled by 1/sqrt(their number), so a long
-letter and a short chat line weigh alike; rule cues count 1 each.
+that starts with a control character, which normalised text never contains. Text features
+are scaled by 1/sqrt(their number), so a long letter and a short chat line weigh alike;
+rule cues count 1 each.
 """
 
 from __future__ import annotations

@@ -55,7 +55,16 @@ _ADDRESS = re.compile(
 )
 _LEADING_JUNK = re.compile(
     r"^(?:那家|这家|一家|某家|有家|有个|有一家|该|某|一个|那个|这个|叫|名为|的|关于|\d+家|"
-    r"[一二两三四五六七八九十几多]+家)+"
+    r"[一二两三四五六七八九十几多]+家|请问|问问|问一下|问下|一下|那边|这边|那里|这里|上面|下面|"
+    r"里面|外面|上|里|去|到|在|就是|听说|据说|好像|麻烦|帮忙|帮我)+"
+)
+# Words that make a span a clause, not a name (上面下单跑腿, 办了卡的健身): rejected.
+_CLAUSE_WORDS = re.compile(r"下单|购买|买了|办了|充值|付了|交了|预订|点了|报名|说是|说的")
+# A branch written after a typed name: 永辉超市人民路店, 惠民超市（建设路店）, 某某分店.
+_BRANCH = re.compile(
+    r"[（(]?(?:[\u4e00-\u9fffA-Za-z0-9]{1,8}?(?:路|街|大道|广场|中心|城|区|镇|站|桥|号|商场|"
+    r"万达|吾悦|天街|万象城)(?:分店|店|门店|分公司|营业厅)|"
+    r"[\u4e00-\u9fffA-Za-z0-9]{0,6}?(?:分店|总店|分公司|营业厅))[）)]?"
 )
 # Shop-name cores that only describe, never name (楼下的烧烤店, 一家理发店, 到店).
 _GENERIC_CORES = _words(
@@ -106,8 +115,17 @@ def _clean(name: str) -> str:
     return _PUNCT_STRIP.sub("", name)
 
 
+def _clean_branch(branch: str) -> str:
+    """（建设路店） keeps its brackets only when both are there."""
+    if branch[:1] in "（(" and branch[-1:] in "）)":
+        return branch
+    return branch.strip("（）()")
+
+
 def _trim_core(core: str) -> str:
     core = _ADDRESS.sub("", core)
+    if "的" in core:
+        core = core.rsplit("的", 1)[1]  # 那边的悦动 -> 悦动: a name rarely holds 的
     core = _LEADING_JUNK.sub("", core)
     return core
 
@@ -132,7 +150,7 @@ def _shape(raw: str, lexicon: Lexicon) -> tuple[str, str | None] | None:
             return merchant_type, merchant_type
         return None
     core = _trim_core(raw)
-    if not _named(core) or len(core) < 2 or core in _NOT_MERCHANTS:
+    if not _named(core) or len(core) < 2 or core in _NOT_MERCHANTS or _CLAUSE_WORDS.search(core):
         return None
     if core[-1] in _SINGLE_CHAR_TYPES and not _named(core[:-1]):
         return None  # 餐饮店, 小卖店: a kind of shop, not a name
@@ -187,7 +205,9 @@ def _from_types(
             length += len(previous)
         shaped = _shape(text[offsets[first] : end], lexicon)
         if shaped is not None:
-            yield MerchantMention(shaped[0], offsets[first], shaped[1])
+            branch = _BRANCH.match(text, end)
+            name = shaped[0] + (_clean_branch(branch.group()) if branch else "")
+            yield MerchantMention(name, offsets[first], shaped[1])
 
 
 def _from_label(text: str, lexicon: Lexicon) -> MerchantMention | None:
