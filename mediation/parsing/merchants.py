@@ -56,7 +56,8 @@ _ADDRESS = re.compile(
 _LEADING_JUNK = re.compile(
     r"^(?:那家|这家|一家|某家|有家|有个|有一家|该|某|一个|那个|这个|叫|名为|的|关于|\d+家|"
     r"[一二两三四五六七八九十几多]+家|请问|问问|问一下|问下|一下|那边|这边|那里|这里|上面|下面|"
-    r"里面|外面|上|里|去|到|在|就是|听说|据说|好像|麻烦|帮忙|帮我)+"
+    r"里面|外面|上|里|去|到|在|就是|听说|据说|好像|麻烦|帮忙|帮我|什么|叫什么|啥|"
+    r"嗰间|呢间|嗰个|呢个|嗰|那间|这间|间)+"
 )
 # Words that make a span a clause, not a name (上面下单跑腿, 办了卡的健身): rejected.
 _CLAUSE_WORDS = re.compile(r"下单|购买|买了|办了|充值|付了|交了|预订|点了|报名|说是|说的")
@@ -123,7 +124,9 @@ def _clean_branch(branch: str) -> str:
 
 
 def _trim_core(core: str) -> str:
-    core = _ADDRESS.sub("", core)
+    without_address = _ADDRESS.sub("", core)
+    if len(without_address) >= 2 or not without_address:
+        core = without_address  # 老街坊 keeps its 街: an address leaves a name behind
     if "的" in core:
         core = core.rsplit("的", 1)[1]  # 那边的悦动 -> 悦动: a name rarely holds 的
     core = _LEADING_JUNK.sub("", core)
@@ -201,6 +204,8 @@ def _from_types(
                 break
             if length + len(previous) > _NAME_MAX:
                 break
+            if len(previous) >= 2 and previous in lexicon.merchant_types:
+                break  # 物业公司绿城物业: the type word in front only says what 绿城物业 is
             first -= 1
             length += len(previous)
         shaped = _shape(text[offsets[first] : end], lexicon)
@@ -225,7 +230,9 @@ def _from_label(text: str, lexicon: Lexicon) -> MerchantMention | None:
             continue
         shaped = _shape(raw, lexicon)
         if shaped is not None:
-            return MerchantMention(shaped[0], match.start(1), merchant_type or shaped[1])
+            branch = _BRANCH.match(text, match.start(1) + len(raw))
+            name = shaped[0] + (_clean_branch(branch.group()) if branch else "")
+            return MerchantMention(name, match.start(1), merchant_type or shaped[1])
     return None
 
 
@@ -241,7 +248,12 @@ def _from_quotes(text: str, lexicon: Lexicon) -> MerchantMention | None:
         app_after = re.match(r"(?:APP|App|app|小程序|公众号)", after)
         inner_type = lexicon.merchant_type_of(_APP_SUFFIX.sub("", inner))
         before = text[max(0, match.start() - 6) : match.start()]
-        if not (following or app_after or inner_type or _PLATFORM_BEFORE.search(before)):
+        typed_before = any(
+            before.endswith(ending) for ending in ("公司", "店", "机构", "中心", "平台", "商家")
+        )
+        if not (
+            following or app_after or inner_type or typed_before or _PLATFORM_BEFORE.search(before)
+        ):
             continue
         name = _APP_SUFFIX.sub("", _clean(inner)) + (following or "")
         if len(name) >= 2:
@@ -249,9 +261,12 @@ def _from_quotes(text: str, lexicon: Lexicon) -> MerchantMention | None:
     return None
 
 
+_PLACE_TAIL = re.compile(r"(?:上面|里面|那里|这里|那边|这边|上|里)$")
+
+
 def _from_purchase_place(text: str, lexicon: Lexicon) -> MerchantMention | None:
     for match in _BOUGHT_AT.finditer(text):
-        shaped = _shape(match.group(1), lexicon)
+        shaped = _shape(_PLACE_TAIL.sub("", match.group(1)), lexicon)
         if shaped is not None and len(shaped[0]) >= 2:
             return MerchantMention(shaped[0], match.start(1), shaped[1])
     return None
