@@ -27,6 +27,7 @@ import argparse
 import csv
 import hashlib
 import json
+import math
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -141,6 +142,16 @@ def featurise(parser: ComplaintParser, examples: list[Example]) -> list[dict[str
     return [parser.detector_features(example.text) for example in examples]
 
 
+def known_only(row: dict[str, float], vocabulary: dict[str, int]) -> dict[str, float]:
+    """The text features the model knows, scaled by 1/sqrt(their number) (as the bot does):
+    words the model never saw (a dialect, a new product) do not dilute the ones it knows."""
+    text = [name for name in row if name in vocabulary and not name.startswith(RULE)]
+    scale = 1.0 / math.sqrt(len(text)) if text else 0.0
+    values = dict.fromkeys(text, scale)
+    values.update((name, value) for name, value in row.items() if name.startswith(RULE))
+    return values
+
+
 def build_matrix(rows: list[dict[str, float]], vocabulary: dict[str, int]) -> csr_matrix:
     data: list[float] = []
     indices: list[int] = []
@@ -253,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         name for name, count in df.items() if count >= MIN_DF or name.startswith(RULE)
     )
     vocabulary = {name: index for index, name in enumerate(vocabulary_names)}
+    rows = [known_only(row, vocabulary) for row in rows]
     x = build_matrix(rows, vocabulary)
     print(f"{len(vocabulary)} features (text features in >= {MIN_DF} messages, all rule cues)")
 
@@ -320,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     weights_out = {
         name: float(f"{coefficients[index]:.6g}")
         for name, index in vocabulary.items()
-        if abs(coefficients[index]) >= WEIGHT_FLOOR
+        if abs(coefficients[index]) >= WEIGHT_FLOOR or not name.startswith(RULE)
     }
     digest = hashlib.sha256()
     for e in examples:

@@ -3,9 +3,10 @@
 A message becomes a set of named binary features: character 1- to 3-grams and jieba words of
 its first `FEATURE_CHARS` characters (digits folded to 0, Latin letters lower-cased), and the
 rule cues of detection.py. N-grams are named by themselves; words and cues carry a prefix
-that starts with a control character, which normalised text never contains. Text features
-are scaled by 1/sqrt(their number), so a long letter and a short chat line weigh alike;
-rule cues count 1 each.
+that starts with a control character, which normalised text never contains. The text
+features the model knows are scaled by 1/sqrt(their number), so a long letter and a short
+chat line weigh alike (model.py, and training/train_detector.py's `known_only`); rule cues
+count 1 each.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def text_features(text: str, tokens: Sequence[str]) -> set[str]:
 
 
 def vector(text_feats: Iterable[str], cues: Iterable[str]) -> dict[str, float]:
-    """Feature name -> value, as the model (and its training) sees a message."""
+    """Feature name -> value before the vocabulary is known (training rescales it)."""
     names = sorted(set(text_feats))
     scale = 1.0 / math.sqrt(len(names)) if names else 0.0
     values = dict.fromkeys(names, scale)

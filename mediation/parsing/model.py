@@ -44,26 +44,16 @@ class DetectorModel:
             version=str(data.get("version", "")),
         )
 
-    def score(self, features: dict[str, float]) -> float:
+    def score(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
+        """The linear score: the known text features share one scale, 1/sqrt(their number)
+        (features the model never saw neither count nor dilute), each rule cue counts 1."""
         weights = self.weights
-        return self.bias + sum(
-            value * weights[name] for name, value in features.items() if name in weights
-        )
-
-    def fast_score(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
-        """`score(vector(text_feats, cues))` without building the vector: the text features
-        share one scale, so their weights are summed over a set intersection first."""
-        weights = self.weights
-        known = self._keys & text_feats
-        text = sum(map(weights.__getitem__, known)) / math.sqrt(len(text_feats)) if known else 0.0
+        known = weights.keys() & text_feats
+        text = sum(map(weights.__getitem__, known)) / math.sqrt(len(known)) if known else 0.0
         return self.bias + text + sum(weights.get(RULE + cue, 0.0) for cue in cues)
 
-    @property
-    def _keys(self) -> Any:
-        return self.weights.keys()
-
-    def probability(self, features: dict[str, float]) -> float:
-        return self.calibrate(self.score(features))
+    def probability(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
+        return self.calibrate(self.score(text_feats, cues))
 
     def calibrate(self, score: float) -> float:
         z = self.platt_a * score + self.platt_b

@@ -109,7 +109,7 @@ class ComplaintParser:
             return decided
         reading = read_rules(head, evidence)
         model = self._model
-        probability = model.calibrate(model.fast_score(text_features(head, tokens), reading.cues))
+        probability = model.probability(text_features(head, tokens), reading.cues)
         return classify_message(head, reading, probability, model.sure, model.unsure)
 
     def _parse(self, text: str) -> ParsedMessage:
