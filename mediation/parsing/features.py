@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-FEATURE_CHARS = 400
+FEATURE_CHARS = 300
 WORD = "\x1fw"
 RULE = "\x1fr"
 _DIGITS = re.compile(r"\d")
