@@ -248,11 +248,23 @@ def corpus_report(parser: ComplaintParser, errors: bool) -> int:
     cars = CORPUS / "car_complain_12365auto.jsonl"
     if cars.is_file():
         headlines = read_jsonl(cars)
-        detected = Tally()
+        trained = _labelled_ids("car_complain_12365auto")
+        detected, unseen = Tally(), Tally()
         for row in headlines:
-            detected.add(parser.parse(row["text"]).is_complaint)
+            found = parser.parse(row["text"]).is_complaint
+            detected.add(found)
+            if row["id"] not in trained:
+                unseen.add(found)
         print(f"car headlines (13-24 chars, no demand or merchant words): recall {detected}")
+        print(f"  of which the detector was not trained on: recall {unseen}")
     return leaks
+
+
+def _labelled_ids(stem: str) -> set[str]:
+    ids: set[str] = set()
+    for path in LABELS.glob(f"{stem}*.tsv"):
+        ids.update(line.split("\t", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
+    return ids
 
 
 def labelled_sources() -> dict[str, list[dict[str, Any]]]:
@@ -315,6 +327,33 @@ def sources_report(parser: ComplaintParser) -> None:
         )
 
 
+# Corpora of text that is never a new complaint: their unlabelled rows are unseen chatter.
+NEGATIVE_CORPORA = ("lccc_weibo_chat", "thucnews_headlines", "taidi2020_replies")
+
+
+def unseen_chatter_report(parser: ComplaintParser) -> None:
+    """Rows of the all-negative corpora that nobody labelled (the detector never saw them):
+    how many would open a case, and how many would make the bot ask."""
+    print("\n== unseen chatter (unlabelled rows of all-negative corpora)")
+    for stem in NEGATIVE_CORPORA:
+        path = CORPUS / f"{stem}.jsonl"
+        if not path.is_file():
+            continue
+        trained = _labelled_ids(stem)
+        sure = unsure = total = 0
+        for row in read_jsonl(path):
+            if row["id"] in trained:
+                continue
+            band = parser.parse(row["text"]).band
+            total += 1
+            sure += band == "sure"
+            unsure += band == "unsure"
+        print(
+            f"{stem:24} {total:5} messages: sure {sure / total:.2%} ({sure}), "
+            f"unsure {unsure / total:.2%} ({unsure})"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("--errors", action="store_true", help="list every miss")
@@ -349,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         total_leaks += corpus_report(parser, options.errors)
     if "sources" in chosen:
         sources_report(parser)
+        unseen_chatter_report(parser)
     return 1 if total_leaks else 0
 
 

@@ -25,8 +25,9 @@ _PLACEHOLDER = re.compile(
     r"视频号|直播|图片消息|Photo|Image|Sticker)\]"
 )
 _ACK_WORDS = re.compile(
-    r"^(?:收到了?|好的?|好嘞|好滴|嗯+|哦+|ok|OK|Ok|明白|了解|知道了|谢谢|感谢|多谢|辛苦了?|辛苦啦|"
-    r"哈+|呵+|👍|🙏|👌|💪|✌️?|😊|😄|[!！~～。.，,\s])+"
+    # single characters inside the repeated group: 哈+ within (...)+ backtracks exponentially
+    r"^(?:收到了?|好的?|好嘞|好滴|嗯|哦|ok|OK|Ok|明白|了解|知道了|谢谢|感谢|多谢|辛苦了?|辛苦啦|"
+    r"哈|呵|👍|🙏|👌|💪|✌️?|😊|😄|[!！~～。.，,\s])+"
 )
 _REPLY = re.compile(
     r"^(?:同意|不同意|确认|不确认|接受|不接受|认可|不认可|没问题|可以|行|满意|不满意)"
