@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -116,8 +117,6 @@ def test_a_long_run_of_laughter_or_acknowledgement_reads_at_once(
     parser: ComplaintParser, text: str
 ) -> None:
     # A repeated character inside a repeated group used to backtrack exponentially.
-    import time
-
     started = time.perf_counter()
     parser.parse(text)
     assert time.perf_counter() - started < 1.0

@@ -31,6 +31,9 @@ from .segmenter import Segmenter
 log = logging.getLogger(__name__)
 
 ANALYSIS_LIMIT = 3000  # characters read for case data; masking always covers the whole text
+# Cantonese characters read as their Mandarin counterparts (one character for one, so every
+# position stays where it was): 唔肯退 is 不肯退, 喺嗰间店 is 在那间店.
+_DIALECT = str.maketrans("咗唔嘅喺佢冇嗰啲俾睇哋嚟攞搵畀乜", "了不的在他没那些给看们来拿找给什")
 _ANY_DIGIT = re.compile(r"\d")
 
 
@@ -82,7 +85,7 @@ class ComplaintParser:
 
     def _read(self, text: str) -> tuple:
         masked = mask_personal_data(text)
-        head = masked.text[:ANALYSIS_LIMIT]
+        head = masked.text[:ANALYSIS_LIMIT].translate(_DIALECT)
         tokens = self._segmenter.cut(head)
         registry = self._registry
         merchant = find_merchant(
