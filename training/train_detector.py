@@ -211,20 +211,26 @@ def choose_unsure(chatter: np.ndarray, sure: float) -> float:
 
 
 def figures(name: str, y: np.ndarray, probabilities: np.ndarray, sure: float, unsure: float) -> str:
+    """One source's line: precision, recall, F1 of the sure band; how many were sure and
+    unsure; recall of sure and unsure together."""
     predicted = probabilities >= sure
     tp = int(np.sum(predicted & (y == 1)))
     fp = int(np.sum(predicted & (y == 0)))
-    fn = int(np.sum(~predicted & (y == 1)))
-    precision = tp / (tp + fp) if tp + fp else float("nan")
-    recall = tp / (tp + fn) if tp + fn else float("nan")
-    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
     asked = (probabilities >= unsure) & ~predicted
     positives = int(np.sum(y))
+    if not positives:
+        return (
+            f"{name:26} n={len(y):5} pos=    0  sure (all false) {fp:4} ({fp / len(y):.1%})  "
+            f"unsure {int(np.sum(asked)):4} ({np.mean(asked):.1%})"
+        )
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / positives
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
     caught = int(np.sum((probabilities >= unsure) & (y == 1)))
     return (
         f"{name:26} n={len(y):5} pos={positives:5}  P={precision:.3f} R={recall:.3f} "
-        f"F1={f1:.3f}  unsure={int(np.sum(asked)):4} ({np.mean(asked):.1%})  "
-        f"recall sure+unsure={caught / positives if positives else float('nan'):.3f}"
+        f"F1={f1:.3f}  unsure {int(np.sum(asked)):4} ({np.mean(asked):.1%})  "
+        f"R(sure+unsure)={caught / positives:.3f}"
     )
 
 
