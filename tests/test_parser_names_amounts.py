@@ -85,3 +85,17 @@ def test_totals_unit_prices_and_dates_are_not_the_amount(
     parser: ComplaintParser, text: str, amount: Decimal
 ) -> None:
     assert parser.parse(text).amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"),
+    [
+        ("东湖县自来水公司一个月多收了300元水费，要求退还", "东湖县自来水公司"),
+        ("前几天自来水公司多收了我家的水费，要求退还", "自来水公司"),
+        ("薛和记烧烤店结账时多收了62元，要求退还", "薛和记烧烤店"),
+    ],
+)
+def test_a_generic_organisation_keeps_its_place_and_dates_never_join_a_name(
+    parser: ComplaintParser, text: str, merchant: str
+) -> None:
+    assert parser.parse(text).merchant == merchant

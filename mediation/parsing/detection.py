@@ -211,6 +211,8 @@ def read_rules(text: str, evidence: Evidence) -> RuleReading:
         "question": question,
         "long": len(content) > _QUESTION_LENGTH,
         "short": len(content) <= 15,
+        "chat_length": len(content) <= 80,
+        "letter_length": len(content) > 200,
         "report": report,
         "transaction": transaction,
         "ack_start": ack_start,

@@ -59,7 +59,8 @@ _LEADING_JUNK = re.compile(
     r"^(?:那家|这家|一家|某家|有家|有个|有一家|该|某|一个|那个|这个|叫|名为|的|关于|\d+家|"
     r"[一二两三四五六七八九十几多]+家|请问|问问|问一下|问下|一下|那边|这边|那里|这里|上面|下面|"
     r"里面|外面|上|里|去|到|在|就是|听说|据说|好像|麻烦|帮忙|帮我|什么|叫什么|啥|"
-    r"嗰间|呢间|嗰个|呢个|嗰|那间|这间|间)+"
+    r"嗰间|呢间|嗰个|呢个|嗰|那间|这间|间|前几天|几天前|前两天|前些天|最近|近日|今天|昨天|前天|"
+    r"去年|今年|上个月|上周|当时|那天|本人|\d+年|\d+月|\d+日|\d+号)+"
 )
 # Words that make a span a clause, not a name (上面下单跑腿, 办了卡的健身): rejected.
 _CLAUSE_WORDS = re.compile(r"下单|购买|买了|办了|充值|付了|交了|预订|点了|报名|说是|说的")
@@ -104,6 +105,8 @@ _NOT_MERCHANTS = _words(
     "图书馆 体育馆 博物馆 纪念馆 展览馆 大使馆 办公楼 写字楼 教学楼 综合楼 住院楼 居委会 "
     "派出所 监管所 市场监管所 市场监督管理所 街道办 会议室 自由行"
 )
+# An administrative place right before an organisation: M3县, A市A2区, 西地省, 湖西镇.
+_REGION = re.compile(r"(?:(?:[A-Z]\d{0,2}|[\u4e00-\u9fff]{2,3})(?:省|市|县|区|镇))+$")
 _PUNCT_STRIP = re.compile(r"[“”\"「」『』‘’《》（）()\s]")
 
 
@@ -152,7 +155,9 @@ def _shape(raw: str, lexicon: Lexicon) -> tuple[str, str | None] | None:
         if _named(core):
             return core + merchant_type, merchant_type
         if merchant_type in lexicon.organisations:
-            return merchant_type, merchant_type
+            # 自来水公司 alone is every town's; the place written before it names this one
+            region = _REGION.search(_clean(raw)[: -len(merchant_type)])
+            return (region.group() if region else "") + merchant_type, merchant_type
         return None
     core = _trim_core(raw)
     if not _named(core) or len(core) < 2 or core in _NOT_MERCHANTS or _CLAUSE_WORDS.search(core):
