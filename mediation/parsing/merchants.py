@@ -107,6 +107,8 @@ _NOT_MERCHANTS = _words(
 )
 # An administrative place right before an organisation: M3县, A市A2区, 西地省, 湖西镇.
 _REGION = re.compile(r"(?:(?:[A-Z]\d{0,2}|[\u4e00-\u9fff]{2,3})(?:省|市|县|区|镇))+$")
+# What follows 的 when the name stands before it: 叫百草堂的地方, 百草堂的店.
+_PLACE_NOUNS = frozenset(("地方", "店", "店里", "那里", "这里", "那边", "这边", "门店"))
 _PUNCT_STRIP = re.compile(r"[“”\"「」『』‘’《》（）()\s]")
 
 
@@ -133,7 +135,8 @@ def _trim_core(core: str) -> str:
     if len(without_address) >= 2 or not without_address:
         core = without_address  # 老街坊 keeps its 街: an address leaves a name behind
     if "的" in core:
-        core = core.rsplit("的", 1)[1]  # 那边的悦动 -> 悦动: a name rarely holds 的
+        before, after = core.rsplit("的", 1)  # 那边的悦动 -> 悦动: a name rarely holds 的
+        core = before if after in _PLACE_NOUNS else after  # 叫百草堂的地方 -> 百草堂
     core = _LEADING_JUNK.sub("", core)
     return core
 
@@ -193,6 +196,10 @@ def _from_types(
         if ending is None:
             continue
         end = offsets[index] + len(token)
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if len(following) >= 2 and following in lexicon.merchant_types:
+            end += len(following)  # 福满楼酒店: a name with a type word, then its trade
+            ending = following
         if _LOCATION_AFTER.match(text, end):
             continue
         first = index
@@ -230,6 +237,9 @@ def _from_label(text: str, lexicon: Lexicon) -> MerchantMention | None:
         for size in range(2, len(raw) + 1):
             ending = lexicon.merchant_type_of(raw[:size])
             if ending and len(ending) >= 2:
+                # ... but a longer type right there wins (快乐健身 -> 快乐健身房)
+                while size < len(raw) and (longer := lexicon.merchant_type_of(raw[: size + 1])):
+                    size, ending = size + 1, longer
                 merchant_type = ending
                 raw = raw[:size]
                 break
@@ -269,11 +279,16 @@ def _from_quotes(text: str, lexicon: Lexicon) -> MerchantMention | None:
 
 
 _PLACE_TAIL = re.compile(r"(?:上面|里面|那里|这里|那边|这边|上|里)$")
+_ON_PLATFORM = re.compile(r"^(.{2,6}?)(?:上面|里面|上|里)")
 
 
 def _from_purchase_place(text: str, lexicon: Lexicon) -> MerchantMention | None:
     for match in _BOUGHT_AT.finditer(text):
-        shaped = _shape(_PLACE_TAIL.sub("", match.group(1)), lexicon)
+        place = match.group(1)
+        platform = _ON_PLATFORM.match(place)
+        if platform and platform.group(1) in lexicon.platforms:
+            return MerchantMention(platform.group(1), match.start(1), None)  # 淘宝上一家店
+        shaped = _shape(_PLACE_TAIL.sub("", place), lexicon)
         if shaped is not None and len(shaped[0]) >= 2:
             return MerchantMention(shaped[0], match.start(1), shaped[1])
     return None
