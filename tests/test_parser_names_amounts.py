@@ -99,3 +99,18 @@ def test_a_generic_organisation_keeps_its_place_and_dates_never_join_a_name(
     parser: ComplaintParser, text: str, merchant: str
 ) -> None:
     assert parser.parse(text).merchant == merchant
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"),
+    [
+        ("市民在本市福满楼酒店预订婚宴，酒店拒绝退还定金5000元", "福满楼酒店"),
+        ("我妈在那个叫什么百草堂的地方买了药材，花了五千多，现在关门了", "百草堂"),
+        ("我在淘宝上一家店买的净化器没有效果，商家不给退", "淘宝"),
+        ("我在小肥羊火锅吃饭，结账多收了两盘肉钱", "小肥羊火锅"),
+    ],
+)
+def test_names_with_their_trade_and_platforms_before_a_shop(
+    parser: ComplaintParser, text: str, merchant: str
+) -> None:
+    assert parser.parse(text).merchant == merchant
