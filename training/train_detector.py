@@ -55,7 +55,7 @@ MIN_DF = 2  # a text feature must occur in at least this many training messages
 CHAT_WEIGHT = 2.0  # group-chat messages (the bot's own register) count double
 # The "sure" band: precision at least 0.97 over every labelled message (cross-validated).
 SURE_PRECISION = 0.97
-MIN_SUPPORT = 20
+MIN_SUPPORT = 100
 UNSURE_CHATTER_SHARE = 0.03
 # Ordinary chatter for the "unsure" budget: Weibo chit-chat, news headlines, our chit-chat.
 CHATTER_GROUPS = ("lccc_weibo_chat", "thucnews_headlines", "chat:chitchat")
@@ -187,18 +187,19 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def choose_sure(
     probabilities: np.ndarray, y: np.ndarray, constraints: list[tuple[np.ndarray, float]]
 ) -> float:
-    """The lowest threshold at which, and at every higher one, each (mask, precision) holds:
-    the messages of that mask at or above the threshold are complaints at least that often.
-    A constraint counts once at least MIN_SUPPORT of its messages are above the threshold."""
-    candidates = np.unique(probabilities)[::-1]
+    """The lowest threshold at which each (mask, precision) holds: the messages of that mask
+    at or above the threshold are complaints at least that often (over at least MIN_SUPPORT
+    messages, so a handful at the very top cannot decide it)."""
     best = 1.0
-    for threshold in candidates:
+    for threshold in np.unique(probabilities)[::-1]:
         predicted = probabilities >= threshold
+        held = True
         for mask, precision in constraints:
             chosen = predicted & mask
-            if chosen.sum() >= MIN_SUPPORT and y[chosen].mean() < precision:
-                return round(best, 4)
-        best = float(threshold)
+            if chosen.sum() < MIN_SUPPORT or y[chosen].mean() < precision:
+                held = False
+        if held:
+            best = float(threshold)
     return round(best, 4)
 
 
