@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench model clean
 
 install: $(STAMP)
 
@@ -26,6 +26,13 @@ lint: install
 bench: install
 	$(BIN)/python bench/eval_parser.py
 	$(BIN)/python bench/parse_speed.py
+
+# Retrain the complaint detector from training/ and ../shared/corpus (CORPUS=... to move it);
+# prints cross-validated figures per source and rewrites mediation/parsing/data/detector.json.
+CORPUS ?= ../shared/corpus
+model: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,train]"
+	$(BIN)/python training/train_detector.py --corpus $(CORPUS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

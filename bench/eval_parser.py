@@ -6,6 +6,12 @@ Run from the repository root: `.venv/bin/python bench/eval_parser.py [--errors]`
 - tests/data/group_messages_heldout.jsonl: written before the parser and not tuned on.
 - ../shared/corpus/heimao_chitian_spider.jsonl (optional, never copied into the repo): real
   consumer complaints, all positive, labelled with the merchant and the demands.
+- per source (`--only sources`): every labelled corpus file (training/labels, texts read from
+  ../shared/corpus) and our own messages (training/chat): precision, recall and F1 of
+  `is_complaint` (the "sure" band), the share in the "unsure" band, and merchant accuracy
+  where a merchant is labelled. The detector was trained on these, so the figures are
+  in-sample except for training/chat/heldout_*.jsonl; `make model` prints the
+  cross-validated ones.
 
 Field accuracies (merchant, amount, demands, category, problem) are over the messages labelled
 as complaints; contacts are over all messages. The masking check scans every `masked_text`
@@ -32,6 +38,8 @@ from mediation.parsing import ComplaintParser, ParsedMessage  # noqa: E402
 
 DATA = REPO / "tests" / "data"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+LABELS = REPO / "training" / "labels"
+CHAT = REPO / "training" / "chat"
 SPLITS = {
     "dev": ("dev (tuned on)", DATA / "group_messages_dev.jsonl"),
     "heldout": ("held-out (not tuned on)", DATA / "group_messages_heldout.jsonl"),
@@ -240,11 +248,110 @@ def corpus_report(parser: ComplaintParser, errors: bool) -> int:
     cars = CORPUS / "car_complain_12365auto.jsonl"
     if cars.is_file():
         headlines = read_jsonl(cars)
-        detected = Tally()
+        trained = _labelled_ids("car_complain_12365auto")
+        detected, unseen = Tally(), Tally()
         for row in headlines:
-            detected.add(parser.parse(row["text"]).is_complaint)
+            found = parser.parse(row["text"]).is_complaint
+            detected.add(found)
+            if row["id"] not in trained:
+                unseen.add(found)
         print(f"car headlines (13-24 chars, no demand or merchant words): recall {detected}")
+        print(f"  of which the detector was not trained on: recall {unseen}")
     return leaks
+
+
+def _labelled_ids(stem: str) -> set[str]:
+    ids: set[str] = set()
+    for path in LABELS.glob(f"{stem}*.tsv"):
+        ids.update(line.split("\t", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
+    return ids
+
+
+def labelled_sources() -> dict[str, list[dict[str, Any]]]:
+    """Source name -> rows of text, label and merchant, for every labelled file present."""
+    sources: dict[str, list[dict[str, Any]]] = {}
+    texts: dict[str, dict[str, str]] = {}
+    for path in sorted(LABELS.glob("*.tsv")):
+        stem = path.name.split(".")[0]
+        corpus_file = CORPUS / f"{stem}.jsonl"
+        if not corpus_file.is_file():
+            continue
+        if stem not in texts:
+            texts[stem] = {row["id"]: row["text"] for row in read_jsonl(corpus_file)}
+        rows = sources.setdefault(stem, [])
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            if line.strip() == "# complete":
+                break
+            fields = line.split("\t")
+            if len(fields) < 2 or fields[1] not in ("0", "1") or fields[0] not in texts[stem]:
+                continue
+            merchant = fields[3] if len(fields) > 3 else ""
+            rows.append(
+                {"text": texts[stem][fields[0]], "label": int(fields[1]), "merchant": merchant}
+            )
+    for path in sorted(CHAT.glob("*.jsonl")):
+        for row in read_jsonl(path):
+            name = ("held out: " if path.name.startswith("heldout_") else "chat: ") + row.get(
+                "register", path.stem
+            )
+            sources.setdefault(name, []).append(
+                {"text": row["text"], "label": int(row["label"]), "merchant": row.get("merchant")}
+            )
+    return sources
+
+
+def sources_report(parser: ComplaintParser) -> None:
+    print("\n== per source (is_complaint = sure band; in-sample unless held out)")
+    print(
+        f"{'source':32} {'n':>5} {'pos':>5} {'P':>6} {'R':>6} {'F1':>6} {'unsure':>7} "
+        f"{'merchant':>16}"
+    )
+    for name, rows in labelled_sources().items():
+        tp = fp = fn = unsure = 0
+        merchant = Tally()
+        for row in rows:
+            result = parser.parse(row["text"])
+            gold = bool(row["label"])
+            tp += result.is_complaint and gold
+            fp += result.is_complaint and not gold
+            fn += gold and not result.is_complaint
+            unsure += result.band == "unsure"
+            if gold and row.get("merchant"):
+                merchant.add(_clean_name(result.merchant) == _clean_name(row["merchant"]))
+        precision = tp / (tp + fp) if tp + fp else float("nan")
+        recall = tp / (tp + fn) if tp + fn else float("nan")
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        print(
+            f"{name:32} {len(rows):5} {tp + fn:5} {precision:6.3f} {recall:6.3f} {f1:6.3f} "
+            f"{unsure / len(rows):7.1%} {merchant!s:>16}"
+        )
+
+
+# Corpora of text that is never a new complaint: their unlabelled rows are unseen chatter.
+NEGATIVE_CORPORA = ("lccc_weibo_chat", "thucnews_headlines", "taidi2020_replies")
+
+
+def unseen_chatter_report(parser: ComplaintParser) -> None:
+    """Rows of the all-negative corpora that nobody labelled (the detector never saw them):
+    how many would open a case, and how many would make the bot ask."""
+    print("\n== unseen chatter (unlabelled rows of all-negative corpora)")
+    for stem in NEGATIVE_CORPORA:
+        path = CORPUS / f"{stem}.jsonl"
+        if not path.is_file():
+            continue
+        trained = _labelled_ids(stem)
+        sure = unsure = total = 0
+        for row in read_jsonl(path):
+            if row["id"] in trained:
+                continue
+            band = parser.parse(row["text"]).band
+            total += 1
+            sure += band == "sure"
+            unsure += band == "unsure"
+        print(
+            f"{stem:24} {total:5} messages: sure {sure / total:.2%} ({sure}), "
+            f"unsure {unsure / total:.2%} ({unsure})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,10 +364,13 @@ def main(argv: list[str] | None = None) -> int:
         help="jieba cache directory (default: <TIAOJIE_DATA_DIR or ./data>/cache)",
     )
     arguments.add_argument(
-        "--only", choices=[*SPLITS, "corpus"], action="append", help="evaluate only these sets"
+        "--only",
+        choices=[*SPLITS, "corpus", "sources"],
+        action="append",
+        help="evaluate only these sets",
     )
     options = arguments.parse_args(argv)
-    chosen = options.only or [*SPLITS, "corpus"]
+    chosen = options.only or [*SPLITS, "corpus", "sources"]
     cache_dir = options.cache_dir or _default_cache_dir()
     parser = ComplaintParser(cache_dir=cache_dir)
     started = time.perf_counter()
@@ -276,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         print_report(title, rows, report, options.errors)
     if "corpus" in chosen:
         total_leaks += corpus_report(parser, options.errors)
+    if "sources" in chosen:
+        sources_report(parser)
+        unseen_chatter_report(parser)
     return 1 if total_leaks else 0
 
 

@@ -16,7 +16,6 @@ from mediation.case_numbers import find_case_numbers
 from mediation.parsing import ComplaintParser, ParsedMessage
 
 COMMAND_PREFIXES = ("/", "／")
-CONFIDENT_COMPLAINT = 0.8
 
 
 class RouteKind(StrEnum):
@@ -55,10 +54,6 @@ def first_cut(text: str, sender_id: str, *, bot_id: str, parser: ComplaintParser
     if is_command(text):
         return Route(RouteKind.COMMAND)
     parsed = parser.parse(text)
-    if (
-        parsed.is_complaint
-        and parsed.confidence >= CONFIDENT_COMPLAINT
-        and not find_case_numbers(text)
-    ):
+    if parsed.is_complaint and not find_case_numbers(text):  # the detector's "sure" band
         return Route(RouteKind.COMPLAINT, parsed)
     return Route(RouteKind.CHATTER, parsed)

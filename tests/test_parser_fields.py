@@ -76,7 +76,7 @@ def test_a_shop_described_but_not_named_leaves_the_merchant_missing(
         ("张记的老板把顾客骂哭了，顾客要求道歉", "张记", 1),
         ("昨天在湖西华联买的酸奶过期了，要求退款", "湖西华联", 2),
         ("【投诉】湖西路张记饺子店多收了消费者20元，要求退还", "张记饺子店", 1),
-        ("【投诉】如家酒店（湖西路店）到店说没房，要求退还预付的268元", "如家酒店", 3),
+        ("【投诉】如家酒店（湖西路店）到店说没房，要求退还预付的268元", "如家酒店（湖西路店）", 3),
         ("消费者在湖西路力美健身房办的卡用不了，要求退款", "力美健身房", 4),
     ],
 )
@@ -303,5 +303,6 @@ def test_the_parse_line_carries_every_field(parser: ComplaintParser) -> None:
         "masked_text": "【投诉】湖西路张记饺子馆多收消费者58元，要求退款，电话138****5678",
         "missing": [],
         "nuisance": False,
+        "band": "sure",
     }
     assert 0.5 < line["confidence"] <= 0.99

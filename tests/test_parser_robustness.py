@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,15 @@ def test_any_message_parses_without_error_and_without_an_unmasked_mobile(
     assert not _MOBILE.search(_JOINED.sub("", result.masked_text))
     if result.nuisance:
         assert not result.is_complaint
+
+
+@pytest.mark.parametrize(
+    "text", ["哈" * 60 + "你好吗", "嗯" * 40 + "，" * 40 + "是吧", "好的" * 50 + "？"]
+)
+def test_a_long_run_of_laughter_or_acknowledgement_reads_at_once(
+    parser: ComplaintParser, text: str
+) -> None:
+    # A repeated character inside a repeated group used to backtrack exponentially.
+    started = time.perf_counter()
+    parser.parse(text)
+    assert time.perf_counter() - started < 1.0

@@ -6,6 +6,9 @@ Amounts come as digits (58元, 3,600元, ¥199, 1.2万) or Chinese numerals (五
 merchant offered, what the consumer wants back. The one the demand is about wins: an amount
 right after 退还 / 多收 / 赔偿 or inside the demand clause beats the price paid, and unit
 prices (每月38元) and the merchant's counter-offer (只肯赔200元) count against.
+
+A price shown and a higher price charged (标价19.9元结账扣了29.9) put the difference at stake:
+the amount is 10, and 29.9 is what was paid.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ _NOT_MONEY_UNIT = re.compile(
 )
 _MONEY_BEFORE = re.compile(
     r"(?:花了?|付了?|支付|交了?|充值|充了?|预付|价值|金额|收了?|收取|费|共计|合计|一共|共|损失|"
-    r"亏了?|赔|退|价|要了|骗了?|扣了?|欠|押金|余额|差价|借了?|贷了?)\s*$"
+    r"亏了?|赔|退|价|要了|骗了?|扣了?|欠|押金|余额|差价|借了?|贷了?|说好的?|原价|报价)\s*$"
 )
 _DEMAND_BEFORE = re.compile(
     r"退还|退回|退款|退费|退|返还|赔偿|赔|多收了?|多算了?|多扣了?|多付了?|多要了?|差价|剩余|余额|"
-    r"共计|合计|损失"
+    r"损失"
 )
+# A total (合计600元) is what was spent, not what the dispute is about when a part is named.
+_TOTAL_BEFORE = re.compile(r"共计|合计|一共|总共|总计|总价")
 _DISCOUNTED = re.compile(
     r"只愿|只肯|只给|只同意|只退|只赔|每月|每个月|每次|每年|每天|每人|每斤|单价|特价|标价|写的是|"
     r"说好|从|涨到|原本|本来"
@@ -142,13 +147,58 @@ def _score(text: str, mention: AmountMention, spans: list[tuple[int, int]]) -> f
         score += 2
     if _DISCOUNTED.search(before):
         score -= 4
+    if _TOTAL_BEFORE.search(near):
+        score -= 1.5
     return score
+
+
+@dataclass(frozen=True)
+class Disputed:
+    value: Decimal  # the amount at stake
+    paid: Decimal | None = None  # what was paid, when the amount at stake is part of it
+
+
+_LISTED = re.compile(
+    r"(?:标价|价签|标签|标的|标着|写的是?|写着|明码标价|说好的?|挂的|宣传|报价|原价)\s*$"
+)
+_CHARGED = re.compile(r"结账|结算|收银|实际|实付|扣了?|收了?|刷了?|付了?|要了|算了?|变成|成了")
+_GAP_SPAN = 24  # characters between the price shown and the price charged
+
+
+def _price_gap(text: str, mentions: list[AmountMention]) -> Disputed | None:
+    for index, listed in enumerate(mentions):
+        if not _LISTED.search(text, max(0, listed.start - 6), listed.start):
+            continue
+        for charged in mentions[index + 1 : index + 3]:
+            if charged.start - listed.end > _GAP_SPAN:
+                break
+            between = text[listed.end : charged.start]
+            if not storable(charged.value):
+                continue
+            if _CHARGED.search(between) and charged.value > listed.value:
+                return Disputed(_tidy(charged.value - listed.value), charged.value)
+    return None
+
+
+def disputed(text: str, spans: list[tuple[int, int]]) -> Disputed | None:
+    """The amount at stake (and what was paid, for a price gap), or None."""
+    mentions = find_amounts(text)
+    gap = _price_gap(text, mentions)
+    if gap is not None:
+        return gap
+    value = _best(text, mentions, spans)
+    return Disputed(value) if value is not None else None
 
 
 def disputed_amount(text: str, spans: list[tuple[int, int]]) -> Decimal | None:
     """The amount the complaint is about, or None when no amount (or only unit prices)."""
+    found = disputed(text, spans)
+    return found.value if found else None
+
+
+def _best(text: str, mentions: list[AmountMention], spans: list[tuple[int, int]]) -> Decimal | None:
     best: tuple[float, int, Decimal] | None = None
-    for mention in find_amounts(text):
+    for mention in mentions:
         if not storable(mention.value):
             continue  # 99999999999999999999元 is no amount (the configured maximum: intake)
         score = _score(text, mention, spans)

@@ -44,7 +44,9 @@ _STOP_TOKENS = _words(
     "经过 路过 光顾 选择 推荐 收到 回复 协调 调解 处理 对接 提醒 告知 上门 前往 回访 核实 "
     "跟进 及时 麻烦 辛苦 哪家 每家 各家 多家 几家 都是 就是 还是 可是 "
     "结果 后来 然后 之后 以后 当时 现在 目前 一直 曾经 其中 接到 多起 几起 近期 最近 近来 "
-    "发生 出现 遇到 碰到 好几家 多个 几个 部分 所有 全部"
+    "发生 出现 遇到 碰到 好几家 多个 几个 部分 所有 全部 "
+    "开发商 用于 作为 导致 使用 强制 购得 所在 自称 去过 前几年 损失 本人 "
+    "国有 公立 私立 民办 一连锁 连锁"
 )
 _COUNTERS = _words("那 这 一 某 哪 有 每 各 几 好几 多")
 _NAMEISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9&·]+")
@@ -55,7 +57,18 @@ _ADDRESS = re.compile(
 )
 _LEADING_JUNK = re.compile(
     r"^(?:那家|这家|一家|某家|有家|有个|有一家|该|某|一个|那个|这个|叫|名为|的|关于|\d+家|"
-    r"[一二两三四五六七八九十几多]+家)+"
+    r"[一二两三四五六七八九十几多]+家|请问|问问|问一下|问下|一下|那边|这边|那里|这里|上面|下面|"
+    r"里面|外面|上|里|去|到|在|就是|听说|据说|好像|麻烦|帮忙|帮我|什么|叫什么|啥|"
+    r"嗰间|呢间|嗰个|呢个|嗰|那间|这间|间|前几天|几天前|前两天|前些天|最近|近日|今天|昨天|前天|"
+    r"去年|今年|上个月|上周|当时|那天|本人|\d+年|\d+月|\d+日|\d+号)+"
+)
+# Words that make a span a clause, not a name (上面下单跑腿, 办了卡的健身): rejected.
+_CLAUSE_WORDS = re.compile(r"下单|购买|买了|办了|充值|付了|交了|预订|点了|报名|说是|说的")
+# A branch written after a typed name: 永辉超市人民路店, 惠民超市（建设路店）, 某某分店.
+_BRANCH = re.compile(
+    r"[（(]?(?:[\u4e00-\u9fffA-Za-z0-9]{1,8}?(?:路|街|大道|广场|中心|城|区|镇|站|桥|号|商场|"
+    r"万达|吾悦|天街|万象城)(?:分店|店|门店|分公司|营业厅)|"
+    r"[\u4e00-\u9fffA-Za-z0-9]{0,6}?(?:分店|总店|分公司|营业厅))[）)]?"
 )
 # Shop-name cores that only describe, never name (楼下的烧烤店, 一家理发店, 到店).
 _GENERIC_CORES = _words(
@@ -92,6 +105,10 @@ _NOT_MERCHANTS = _words(
     "图书馆 体育馆 博物馆 纪念馆 展览馆 大使馆 办公楼 写字楼 教学楼 综合楼 住院楼 居委会 "
     "派出所 监管所 市场监管所 市场监督管理所 街道办 会议室 自由行"
 )
+# An administrative place right before an organisation: M3县, A市A2区, 西地省, 湖西镇.
+_REGION = re.compile(r"(?:(?:[A-Z]\d{0,2}|[\u4e00-\u9fff]{2,3})(?:省|市|县|区|镇))+$")
+# What follows 的 when the name stands before it: 叫百草堂的地方, 百草堂的店.
+_PLACE_NOUNS = frozenset(("地方", "店", "店里", "那里", "这里", "那边", "这边", "门店"))
 _PUNCT_STRIP = re.compile(r"[“”\"「」『』‘’《》（）()\s]")
 
 
@@ -106,8 +123,20 @@ def _clean(name: str) -> str:
     return _PUNCT_STRIP.sub("", name)
 
 
+def _clean_branch(branch: str) -> str:
+    """（建设路店） keeps its brackets only when both are there."""
+    if branch[:1] in "（(" and branch[-1:] in "）)":
+        return branch
+    return branch.strip("（）()")
+
+
 def _trim_core(core: str) -> str:
-    core = _ADDRESS.sub("", core)
+    without_address = _ADDRESS.sub("", core)
+    if len(without_address) >= 2 or not without_address:
+        core = without_address  # 老街坊 keeps its 街: an address leaves a name behind
+    if "的" in core:
+        before, after = core.rsplit("的", 1)  # 那边的悦动 -> 悦动: a name rarely holds 的
+        core = before if after in _PLACE_NOUNS else after  # 叫百草堂的地方 -> 百草堂
     core = _LEADING_JUNK.sub("", core)
     return core
 
@@ -129,10 +158,12 @@ def _shape(raw: str, lexicon: Lexicon) -> tuple[str, str | None] | None:
         if _named(core):
             return core + merchant_type, merchant_type
         if merchant_type in lexicon.organisations:
-            return merchant_type, merchant_type
+            # 自来水公司 alone is every town's; the place written before it names this one
+            region = _REGION.search(_clean(raw)[: -len(merchant_type)])
+            return (region.group() if region else "") + merchant_type, merchant_type
         return None
     core = _trim_core(raw)
-    if not _named(core) or len(core) < 2 or core in _NOT_MERCHANTS:
+    if not _named(core) or len(core) < 2 or core in _NOT_MERCHANTS or _CLAUSE_WORDS.search(core):
         return None
     if core[-1] in _SINGLE_CHAR_TYPES and not _named(core[:-1]):
         return None  # 餐饮店, 小卖店: a kind of shop, not a name
@@ -165,6 +196,10 @@ def _from_types(
         if ending is None:
             continue
         end = offsets[index] + len(token)
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if len(following) >= 2 and following in lexicon.merchant_types:
+            end += len(following)  # 福满楼酒店: a name with a type word, then its trade
+            ending = following
         if _LOCATION_AFTER.match(text, end):
             continue
         first = index
@@ -183,11 +218,15 @@ def _from_types(
                 break
             if length + len(previous) > _NAME_MAX:
                 break
+            if len(previous) >= 2 and previous in lexicon.merchant_types:
+                break  # 物业公司绿城物业: the type word in front only says what 绿城物业 is
             first -= 1
             length += len(previous)
         shaped = _shape(text[offsets[first] : end], lexicon)
         if shaped is not None:
-            yield MerchantMention(shaped[0], offsets[first], shaped[1])
+            branch = _BRANCH.match(text, end)
+            name = shaped[0] + (_clean_branch(branch.group()) if branch else "")
+            yield MerchantMention(name, offsets[first], shaped[1])
 
 
 def _from_label(text: str, lexicon: Lexicon) -> MerchantMention | None:
@@ -198,6 +237,9 @@ def _from_label(text: str, lexicon: Lexicon) -> MerchantMention | None:
         for size in range(2, len(raw) + 1):
             ending = lexicon.merchant_type_of(raw[:size])
             if ending and len(ending) >= 2:
+                # ... but a longer type right there wins (快乐健身 -> 快乐健身房)
+                while size < len(raw) and (longer := lexicon.merchant_type_of(raw[: size + 1])):
+                    size, ending = size + 1, longer
                 merchant_type = ending
                 raw = raw[:size]
                 break
@@ -205,7 +247,9 @@ def _from_label(text: str, lexicon: Lexicon) -> MerchantMention | None:
             continue
         shaped = _shape(raw, lexicon)
         if shaped is not None:
-            return MerchantMention(shaped[0], match.start(1), merchant_type or shaped[1])
+            branch = _BRANCH.match(text, match.start(1) + len(raw))
+            name = shaped[0] + (_clean_branch(branch.group()) if branch else "")
+            return MerchantMention(name, match.start(1), merchant_type or shaped[1])
     return None
 
 
@@ -221,7 +265,12 @@ def _from_quotes(text: str, lexicon: Lexicon) -> MerchantMention | None:
         app_after = re.match(r"(?:APP|App|app|小程序|公众号)", after)
         inner_type = lexicon.merchant_type_of(_APP_SUFFIX.sub("", inner))
         before = text[max(0, match.start() - 6) : match.start()]
-        if not (following or app_after or inner_type or _PLATFORM_BEFORE.search(before)):
+        typed_before = any(
+            before.endswith(ending) for ending in ("公司", "店", "机构", "中心", "平台", "商家")
+        )
+        if not (
+            following or app_after or inner_type or typed_before or _PLATFORM_BEFORE.search(before)
+        ):
             continue
         name = _APP_SUFFIX.sub("", _clean(inner)) + (following or "")
         if len(name) >= 2:
@@ -229,9 +278,17 @@ def _from_quotes(text: str, lexicon: Lexicon) -> MerchantMention | None:
     return None
 
 
+_PLACE_TAIL = re.compile(r"(?:上面|里面|那里|这里|那边|这边|上|里)$")
+_ON_PLATFORM = re.compile(r"^(.{2,6}?)(?:上面|里面|上|里)")
+
+
 def _from_purchase_place(text: str, lexicon: Lexicon) -> MerchantMention | None:
     for match in _BOUGHT_AT.finditer(text):
-        shaped = _shape(match.group(1), lexicon)
+        place = match.group(1)
+        platform = _ON_PLATFORM.match(place)
+        if platform and platform.group(1) in lexicon.platforms:
+            return MerchantMention(platform.group(1), match.start(1), None)  # 淘宝上一家店
+        shaped = _shape(_PLACE_TAIL.sub("", place), lexicon)
         if shaped is not None and len(shaped[0]) >= 2:
             return MerchantMention(shaped[0], match.start(1), shaped[1])
     return None

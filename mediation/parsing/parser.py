@@ -19,9 +19,11 @@ from mediation.privacy import mask_personal_data, mask_phone
 from . import amounts
 from .categories import category_group, classify_category
 from .demands import demand_spans, find_demands
-from .detection import Evidence, classify_message
+from .detection import Evidence, Verdict, classify_message, decisive_verdict, read_rules
+from .features import text_features, vector
 from .lexicon import load_lexicon
 from .merchants import MerchantIndex, find_merchant
+from .model import DetectorModel, load_model
 from .problems import classify_problem
 from .result import MerchantEntry, ParsedMessage
 from .segmenter import Segmenter
@@ -29,6 +31,9 @@ from .segmenter import Segmenter
 log = logging.getLogger(__name__)
 
 ANALYSIS_LIMIT = 3000  # characters read for case data; masking always covers the whole text
+# Cantonese characters read as their Mandarin counterparts (one character for one, so every
+# position stays where it was): 唔肯退 is 不肯退, 喺嗰间店 is 在那间店.
+_DIALECT = str.maketrans("咗唔嘅喺佢冇嗰啲俾睇哋嚟攞搵畀乜", "了不的在他没那些给看们来拿找给什")
 _ANY_DIGIT = re.compile(r"\d")
 
 
@@ -36,8 +41,13 @@ class ComplaintParser:
     """Turns a group message into a `ParsedMessage`. Share one per process; thread-safe."""
 
     def __init__(
-        self, merchants: Iterable[MerchantEntry] = (), *, cache_dir: Path | None = None
+        self,
+        merchants: Iterable[MerchantEntry] = (),
+        *,
+        cache_dir: Path | None = None,
+        model: DetectorModel | None = None,
     ) -> None:
+        self._model = model or load_model()
         self._lexicon = load_lexicon()
         self._segmenter = Segmenter(cache_dir)
         self._registry = MerchantIndex((), self._lexicon)
@@ -65,9 +75,17 @@ class ComplaintParser:
             log.exception("could not read a message of %d characters", len(text))
             return ParsedMessage(False, 0.0, masked_text=_mask_or_blank(text), kind="error")
 
-    def _parse(self, text: str) -> ParsedMessage:
+    def detector_features(self, text: str) -> dict[str, float] | None:
+        """The model's features of `text` (training uses this), or None when a decisive rule
+        settles it without the model."""
+        head, tokens, evidence, *_ = self._read(text)
+        if decisive_verdict(head, evidence) is not None:
+            return None
+        return vector(text_features(head, tokens), read_rules(head, evidence).cues)
+
+    def _read(self, text: str) -> tuple:
         masked = mask_personal_data(text)
-        head = masked.text[:ANALYSIS_LIMIT]
+        head = masked.text[:ANALYSIS_LIMIT].translate(_DIALECT)
         tokens = self._segmenter.cut(head)
         registry = self._registry
         merchant = find_merchant(
@@ -75,30 +93,43 @@ class ComplaintParser:
         )
         spans = demand_spans(head)
         demands = find_demands(head, spans)
-        amount = amounts.disputed_amount(head, spans)
+        amount = amounts.disputed(head, spans)
         problem, fact_strength = classify_problem(head)
-        has_facts = fact_strength >= 2
+        phones = tuple(dict.fromkeys(masked.phones))
+        evidence = Evidence(
+            has_merchant=merchant is not None,
+            has_amount=amount is not None,
+            has_demand=bool(demands),
+            has_facts=fact_strength >= 2,
+            has_contact=bool(phones),
+            strong_facts=fact_strength >= 3,
+        )
+        return head, tokens, evidence, masked, merchant, demands, amount, problem, phones
+
+    def _verdict(self, head: str, tokens: list[str], evidence: Evidence) -> Verdict:
+        decided = decisive_verdict(head, evidence)
+        if decided is not None:
+            return decided
+        reading = read_rules(head, evidence)
+        model = self._model
+        probability = model.probability(text_features(head, tokens), reading.cues)
+        return classify_message(head, reading, probability, model.sure, model.unsure)
+
+    def _parse(self, text: str) -> ParsedMessage:
+        head, tokens, evidence, masked, merchant, demands, amount, problem, phones = self._read(
+            text
+        )
+        registry = self._registry
         merchant_type = None
         if merchant is not None:
             merchant_type = merchant.merchant_type or registry.merchant_type_of(merchant.name)
         category = classify_category(tokens, merchant_type, self._lexicon)
-        phones = tuple(dict.fromkeys(masked.phones))
-        verdict = classify_message(
-            head,
-            Evidence(
-                has_merchant=merchant is not None,
-                has_amount=amount is not None,
-                has_demand=bool(demands),
-                has_facts=has_facts,
-                has_contact=bool(phones),
-                strong_facts=fact_strength >= 3,
-            ),
-        )
+        verdict = self._verdict(head, tokens, evidence)
         missing = tuple(
             item
             for item, absent in (
                 ("merchant", merchant is None),
-                ("facts", not has_facts),
+                ("facts", not evidence.has_facts),
                 ("demand", not demands),
                 ("contact", not phones),
             )
@@ -110,7 +141,8 @@ class ComplaintParser:
             masked_text=masked.text,
             merchant=merchant.name if merchant else None,
             merchant_id=registry.lookup(merchant.name) if merchant else None,
-            amount=amount,
+            amount=amount.value if amount else None,
+            paid=amount.paid if amount else None,
             demands=demands,
             category=category,
             category_group=category_group(category),
@@ -120,6 +152,8 @@ class ComplaintParser:
             missing=missing,
             nuisance=verdict.nuisance,
             kind=verdict.kind,
+            band=verdict.band,
+            probability=verdict.confidence,
         )
 
 

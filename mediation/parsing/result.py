@@ -24,12 +24,13 @@ class ParsedMessage:
     follow-up (「商家是湖西路张记饺子馆，电话138…」) can complete an open case.
     """
 
-    is_complaint: bool
-    confidence: float
+    is_complaint: bool  # exactly when band == "sure"
+    confidence: float  # the detector's calibrated probability (small fixed values for rules)
     masked_text: str
     merchant: str | None = None
     merchant_id: int | None = None
-    amount: Decimal | None = None
+    amount: Decimal | None = None  # the amount at stake (a price difference, a refund due)
+    paid: Decimal | None = None  # what was paid, when the amount at stake is part of it
     demands: tuple[str, ...] = ()
     category: str | None = None
     category_group: str | None = None
@@ -39,6 +40,8 @@ class ParsedMessage:
     missing: tuple[str, ...] = ()
     nuisance: bool = False  # noise / 油烟 reports: not a consumer dispute, never a case
     kind: str = "chatter"  # why: complaint, ack, notice, stats, question, mediation_reply, ...
+    band: str = "no"  # sure (opens a case) | unsure (ask the sender) | no
+    probability: float = 0.0  # the detector's calibrated probability of a new complaint
 
     def to_json(self, message_id: str | int) -> dict[str, Any]:
         """The `tiaojie parse` line for this message (no raw personal data)."""
@@ -57,6 +60,7 @@ class ParsedMessage:
             "masked_text": self.masked_text,
             "missing": list(self.missing),
             "nuisance": self.nuisance,
+            "band": self.band,
         }
 
 

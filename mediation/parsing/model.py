@@ -1,0 +1,75 @@
+"""The learned complaint detector at run time: a logistic regression shipped as JSON.
+
+`data/detector.json` holds the weights of the features that training kept (feature name ->
+weight), the bias, the Platt scaling that turns a score into a calibrated probability, and
+the two band thresholds chosen on cross-validated probabilities (see docs/MODEL.md). Scoring
+is a dot product over the message's features in plain Python: no scikit-learn at run time.
+training/train_detector.py writes the file; `make model` rebuilds it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .features import RULE
+
+ARTIFACT = "detector.json"
+
+
+@dataclass(frozen=True)
+class DetectorModel:
+    weights: dict[str, float]
+    bias: float
+    platt_a: float
+    platt_b: float
+    sure: float  # probability from which a message opens a case
+    unsure: float  # probability from which the bot asks the sender
+    version: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DetectorModel:
+        return cls(
+            weights={name: float(weight) for name, weight in data["weights"].items()},
+            bias=float(data["bias"]),
+            platt_a=float(data["platt"]["a"]),
+            platt_b=float(data["platt"]["b"]),
+            sure=float(data["thresholds"]["sure"]),
+            unsure=float(data["thresholds"]["unsure"]),
+            version=str(data.get("version", "")),
+        )
+
+    def score(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
+        """The linear score: the known text features share one scale, 1/sqrt(their number)
+        (features the model never saw neither count nor dilute), each rule cue counts 1."""
+        weights = self.weights
+        known = weights.keys() & text_feats
+        text = sum(map(weights.__getitem__, known)) / math.sqrt(len(known)) if known else 0.0
+        return self.bias + text + sum(weights.get(RULE + cue, 0.0) for cue in cues)
+
+    def probability(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
+        return self.calibrate(self.score(text_feats, cues))
+
+    def calibrate(self, score: float) -> float:
+        z = self.platt_a * score + self.platt_b
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
+def load_model(path: Path | None = None) -> DetectorModel:
+    if path is not None:
+        return DetectorModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    return _shipped()
+
+
+@cache
+def _shipped() -> DetectorModel:
+    text = resources.files("mediation.parsing.data").joinpath(ARTIFACT).read_text("utf-8")
+    return DetectorModel.from_json(json.loads(text))
