@@ -289,6 +289,7 @@ class BotApp:
                 await loading
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        await self.timed_work.finish(within=GATEWAY_STOP_SECONDS)
         connecting, self._connecting = self._connecting, None
         if connecting is not None and not connecting.done():
             connecting.cancel()  # the gateway's start stops what it began (bounded)

@@ -8,8 +8,10 @@ twice, late or after a restart does each thing once (docs/ARCHITECTURE.md, Sched
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -49,6 +51,34 @@ class TimedWork:
     calendar: Callable[[], WorkingCalendar]  # the current one: a reload replaces it
     settings: JobSettings
     on_queued: Callable[[], None] = field(default=lambda: None)  # wake the outbox sender
+    # the jobs running now: stopping waits for them before the database goes away (a job
+    # cut off inside a statement left SQLite's connection thread running, and the process
+    # with it)
+    running: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
+
+    def tracked(self, run: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+        @functools.wraps(run)
+        async def tracked_run() -> object:
+            task = asyncio.current_task()
+            assert task is not None
+            self.running.add(task)
+            try:
+                return await run()
+            finally:
+                self.running.discard(task)
+
+        return tracked_run
+
+    async def finish(self, within: float) -> None:
+        """Let the running jobs end (each does one thing at a time, in its own transaction);
+        cancel those still running after `within` seconds."""
+        if not self.running:
+            return
+        _, late = await asyncio.wait(set(self.running), timeout=within)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=within)
 
     async def sweep(self) -> SweepResult:
         """Deadline reminders and escalations, then the December warning about next year's
@@ -131,7 +161,7 @@ def timed_jobs(work: TimedWork) -> list[Job]:
             catch_up_at_start=True,
         )
     )
-    return jobs
+    return [replace(job, run=work.tracked(job.run)) for job in jobs]
 
 
 async def catch_up(jobs: list[Job]) -> None:

@@ -50,7 +50,9 @@ async def test_the_table_says_what_runs_when(bot: BotApp) -> None:
         {"day": 2, "hour": 8, "minute": 30},
         True,
     )
-    assert sweep.run == work.sweep and summary.run == work.monthly_summary
+    # each run is tracked, so that stopping waits for it (tests/test_stop_waits_for_jobs.py)
+    assert sweep.run.__wrapped__ == work.sweep  # type: ignore[attr-defined]
+    assert summary.run.__wrapped__ == work.monthly_summary  # type: ignore[attr-defined]
 
 
 async def test_no_sweep_when_it_is_switched_off(bot: BotApp) -> None:
