@@ -10,7 +10,6 @@ allow comes back as `IllegalTransition` with a sentence the bot can post in the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 
 from mediation import templates
@@ -200,88 +199,3 @@ def _wrong_state_message(status: CaseStatus, action: CaseAction, number: str | N
     if action in (CaseAction.CONFIRM, CaseAction.REJECT) and status == CaseStatus.MEDIATING:
         return templates.merchant_has_not_replied(action.label, number)
     return templates.action_not_in_state(action.label, status.label, number)
-
-
-def allowed_actions(status: CaseStatus, actor: Actor) -> frozenset[CaseAction]:
-    """Everything `actor` may do to a case in `status` (for help texts and buttons)."""
-    return frozenset(
-        action for action, rule in RULES.items() if actor in rule.actors and status in rule.sources
-    )
-
-
-# 不予受理: grounds on which a complaint is not accepted (市场监督管理投诉举报处理办法).
-REFUSAL_GROUNDS: tuple[str, ...] = (
-    "超过三年：投诉人知道或应当知道权益受到侵害之日起已超过三年",
-    "不属于消费者权益争议：并非为生活消费需要购买商品或接受服务，或不能证明与被投诉人存在消费争议",
-    "不属于市场监管部门职责，或本机关没有处理权限",
-    "已由法院、仲裁机构、其他行政机关、消费者协会或其他调解组织受理或处理",
-    "重复投诉：同一消费争议已在本机关受理或处理",
-    "无明确被投诉人",
-    "投诉材料不全（投诉人、被投诉人、事实或诉求），经告知仍未补正",
-    "法律、法规、规章规定不予受理的其他情形",
-)
-
-_GROUND_KEYWORDS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("三年", "3年", "超过时效", "超时效", "时效"), 0),
-    (("非生活消费", "不是生活消费", "不属于消费", "非消费", "消费者权益争议", "经营性"), 1),
-    (("职责", "权限", "管辖", "不归"), 2),
-    (("诉讼", "起诉", "法院", "仲裁", "其他机关", "其他部门", "消协", "消费者协会", "已处理"), 3),
-    (("重复",), 4),
-    (("被投诉人", "无明确", "找不到商家", "商家不明"), 5),
-    (("材料", "信息不全", "未补正", "不完整", "缺少"), 6),
-)
-
-
-def match_refusal_ground(text: str) -> str | None:
-    """The refusal ground a staff member's short reason refers to, e.g. 「超过三年」."""
-    if not text:
-        return None
-    for ground in REFUSAL_GROUNDS:
-        if text.strip() == ground or ground.startswith(text.strip() + "："):
-            return ground
-    for keywords, index in _GROUND_KEYWORDS:
-        if any(word in text for word in keywords):
-            return REFUSAL_GROUNDS[index]
-    return None
-
-
-# Money comes back through a successful mediation, or a settlement after which the reporter
-# withdraws (和解后撤回); a failed or refused case returns nothing.
-_MONEY_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.WITHDRAWN})
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a case ended and what the consumer got back (挽回经济损失, in yuan)."""
-
-    status: CaseStatus
-    money_returned: Decimal = Decimal("0")
-    remedy: str | None = None  # 退款 / 换货 / 维修 …
-    reason: str | None = None  # refusal ground, failure or withdrawal reason
-
-    def __post_init__(self) -> None:
-        if self.status not in CLOSED_STATUSES:
-            raise ValueError(f"an outcome needs a closed status, got {self.status}")
-        if not self.money_returned.is_finite() or self.money_returned < 0:
-            raise ValueError(f"money returned must be a non-negative amount: {self.money_returned}")
-        if self.money_returned and self.status not in _MONEY_STATUSES:
-            raise ValueError(f"a {self.status} case returns no money to the consumer")
-        object.__setattr__(self, "money_returned", self.money_returned.quantize(Decimal("0.01")))
-
-    @property
-    def label(self) -> str:
-        return self.status.label
-
-    @classmethod
-    def for_action(
-        cls,
-        action: CaseAction,
-        money_returned: Decimal | None = None,
-        remedy: str | None = None,
-        reason: str | None = None,
-    ) -> Outcome:
-        """The outcome a closing action records; ValueError for an action that does not close."""
-        target = RULES[action].target
-        if target is None or target not in CLOSED_STATUSES:
-            raise ValueError(f"{action} does not close a case")
-        return cls(target, money_returned or Decimal("0"), remedy, reason)
