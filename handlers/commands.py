@@ -3,7 +3,14 @@
 The modules are imported in the order `/help` lists their commands.
 """
 
-from . import group_commands, offices, staff_commands
+from . import case_edit_commands, group_commands, offices, staff_commands
 from .registry import COMMANDS, handle_command
 
-__all__ = ["COMMANDS", "group_commands", "handle_command", "offices", "staff_commands"]
+__all__ = [
+    "COMMANDS",
+    "case_edit_commands",
+    "group_commands",
+    "handle_command",
+    "offices",
+    "staff_commands",
+]

@@ -564,3 +564,54 @@ def merchant_info(
             f"挽回经济损失 {yuan(money_returned)}",
         ]
     )
+
+
+# --- staff corrections: /edit, /note, /merge (issue 19.3)
+
+USAGE_EDIT = "/edit 编号 商家|金额|诉求|类别|电话 新值 —— 修改案件信息，如 /edit 编号 金额 58"
+USAGE_NOTE = "/note 编号 文字 —— 添加内部备注（仅工作人员可见，不在群内显示）"
+USAGE_MERGE = "/merge 编号 重复编号 —— 把重复投诉并入前一个案件（后者不再单独统计）"
+
+
+def case_edited(number: str, field_label: str, old: str, new: str) -> str:
+    return f"已修改 {number} 的{field_label}：{old} → {new}。"
+
+
+def edit_bad_amount(max_amount: str) -> str:
+    return f"金额应为 0.01 元至 {max_amount} 元之间、最多两位小数的数字，如 58 或 58.5。"
+
+
+def edit_bad_category(categories: tuple[str, ...]) -> str:
+    return "类别应为以下之一：" + "、".join(categories) + "。"
+
+
+EDIT_BAD_PHONE = "电话格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0571-87654321）。"
+EDIT_BAD_DEMANDS = "请写明诉求，多项用顿号分隔，如 退款、道歉（最多 5 项）。"
+EDIT_BAD_MERCHANT = "请写明商家名称（不超过 100 字）。"
+
+
+def note_recorded(number: str) -> str:
+    return f"已记录内部备注（{number}），仅工作人员可见。"
+
+
+def note_entry(text: str) -> str:
+    """A note in `/case`, for staff by private message only."""
+    return f"内部备注：{text}"
+
+
+def case_merged(duplicate: str, kept: str) -> str:
+    return f"已将 {duplicate} 并入 {kept}，{duplicate} 不再单独办理和统计。"
+
+
+def merged_for_reporter(duplicate: str, kept: str) -> str:
+    return (
+        f"您反映的投诉 {duplicate} 与 {kept} 为同一事项，已合并办理，"
+        f"后续进展请发送 /case {kept} 查看。"
+    )
+
+
+MERGE_SAME_CASE = "两个编号相同，无需合并。"
+
+
+def merge_into_merged(number: str) -> str:
+    return f"案件 {number} 已并入其他案件，请并入原案件。"
