@@ -123,6 +123,8 @@ class BotApp:
                 contact_retention_days=settings.contact_retention_days,
                 media_dir=settings.data_dir / "media",
                 fangxin_review_threshold=settings.fangxin_review_threshold,
+                digest_time=settings.digest_time,
+                staff_room=settings.staff_room,
             ),
             on_queued=self.sender.wake,
         )

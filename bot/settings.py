@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     disclosure_min_complaints: int = Field(default=3, ge=1)
     fangxin_review_threshold: int = Field(default=3, ge=0)
 
+    digest_time: time | None = time(8, 30)  # the daily staff digest; blank: none
+    staff_room: str = ""  # empty: the digest goes to each staff member by private message
+
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
     sender_messages_per_minute: int = 20
@@ -87,6 +90,13 @@ class Settings(BaseSettings):
 
     def office_list(self) -> tuple[Office, ...]:
         return parse_offices(self.offices)
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _blank_means_no_digest(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -615,3 +615,34 @@ MERGE_SAME_CASE = "两个编号相同，无需合并。"
 
 def merge_into_merged(number: str) -> str:
     return f"案件 {number} 已并入其他案件，请并入原案件。"
+
+
+# --- the daily staff digest (issue 19.4)
+
+DIGEST_NUMBERS_SHOWN = 3
+
+
+def staff_digest(
+    day: date,
+    *,
+    pending: int,
+    unanswered: int,
+    due_soon: list[str],
+    unsure: int,
+) -> str:
+    """One message, counts first, then where to look (at most ten lines)."""
+    due = f"两个工作日内到期 {len(due_soon)} 件"
+    if due_soon:
+        shown = "、".join(due_soon[:DIGEST_NUMBERS_SHOWN])
+        due += f"：{shown}" + ("等" if len(due_soon) > DIGEST_NUMBERS_SHOWN else "")
+    lines = [
+        f"每日待办提醒 · {deadline_day(day)}",
+        f"待受理 {pending} 件",
+        f"商家逾期未答复 {unanswered} 件",
+        due,
+        f"疑似投诉未登记 {unsure} 条（上个工作日以来）",
+        "发送 /cases 查看全部在办案件，/cases 超期 查看已超期案件。",
+    ]
+    if unsure:
+        lines.append("疑似投诉请到群里向发送人核实，需要登记的请其补充后重新发送。")
+    return "\n".join(lines)
