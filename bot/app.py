@@ -51,7 +51,7 @@ from .dispatcher import MessageDispatcher
 from .gateway import ChatGateway
 from .messages import IncomingMessage
 from .outbox_sender import OutboxSender
-from .sandbox import SandboxGateway, sandbox_router
+from .sandbox import SANDBOX_STAFF_ID, SandboxGateway, sandbox_router
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class BotApp:
         self.handler_config = HandlerConfig(
             bot_id=settings.bot_id,
             bot_name=settings.bot_name,
-            admins=frozenset(settings.admins),
+            admins=admins_of(settings),
             timezone=self.timezone,
             max_message_chars=settings.max_message_chars,
             deadline_policy=settings.deadline_policy(),
@@ -399,8 +399,17 @@ class BotApp:
             routers=routers,
             sandbox_page=expose_sandbox,
             bot_identity=(self.settings.bot_id, self.settings.bot_name),
+            sandbox_staff_is_admin=SANDBOX_STAFF_ID in self.handler_config.admins,
             description=API_DESCRIPTION,
         )
+
+
+def admins_of(settings: Settings) -> frozenset[str]:
+    """TIAOJIE_ADMINS, and with the sandbox gateway the sandbox page's staff identity."""
+    admins = set(settings.admins)
+    if settings.resolved_gateway == "sandbox":
+        admins.add(SANDBOX_STAFF_ID)
+    return frozenset(admins)
 
 
 GATEWAY_STOP_SECONDS = 10.0

@@ -646,3 +646,16 @@ def staff_digest(
     if unsure:
         lines.append("疑似投诉请到群里向发送人核实，需要登记的请其补充后重新发送。")
     return "\n".join(lines)
+
+
+# --- the sandbox page (issue 19.9); filled into web/static/sandbox.html
+
+SANDBOX_STAFF_IS_ADMIN = (
+    "沙盒说明：身份「监管所王科长」默认是管理员，可以使用全部工作人员指令（/accept、/stats、"
+    "/export 等），无需另行设置 TIAOJIE_ADMINS。"
+)
+SANDBOX_PRIVATE_HINT = (
+    "还没有私聊消息。导出的统计表、私聊查询的统计和内部备注回执会显示在这里；"
+    "也可以在下面直接私聊调解助手。"
+)
+SANDBOX_EXPORT_LINK = "下载统计表"
