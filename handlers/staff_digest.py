@@ -2,8 +2,9 @@
 
 One message per recipient and day, counts first: cases awaiting acceptance, merchants past
 their first-answer date, deadlines within two working days, and the messages the detector
-was unsure of that nobody registered. It goes to the staff room if one is configured, else
-to each staff member and administrator by private message. "Once" is kept by the outbox's
+was unsure of that nobody registered. It goes to the staff room if one is configured (the
+whole district), else by private message to each staff member (their office's cases and
+groups) and administrator (the whole district). "Once" is kept by the outbox's
 dedupe key (`digest:<day>:<room>`), so a second run, a restart or a second process queues
 nothing more; a bot started after the digest's time sends that day's at start-up.
 """
@@ -56,18 +57,26 @@ async def post_staff_digest(
         return 0
     since = datetime.combine(previous_working_day(today, calendar), time(0), tzinfo=tz)
     async with sessions.begin() as session:
-        text = await _digest_text(session, today, since, config, calendar)
         if staff_room:
-            rooms = [staff_room]
+            rooms: list[tuple[str, int | None]] = [(staff_room, None)]
         else:
-            staff = await digest_queries.staff_ids(session, config.admins)
-            rooms = [DIRECT_ROOM_PREFIX + member_id for member_id in staff]
+            rooms = [
+                (DIRECT_ROOM_PREFIX + member_id, office_id)
+                for member_id, office_id in await digest_queries.recipients(
+                    session, config.admins
+                )
+            ]
+        texts: dict[int | None, str] = {}
         queued = 0
-        for room_id in rooms:
+        for room_id, office_id in rooms:
+            if office_id not in texts:
+                texts[office_id] = await _digest_text(
+                    session, today, since, config, calendar, office_id
+                )
             row = await outbox.enqueue(
                 session,
                 room_id=room_id,
-                text=text,
+                text=texts[office_id],
                 now=now,
                 dedupe_key=digest_dedupe_key(today, room_id),
             )
@@ -81,11 +90,13 @@ async def _digest_text(
     since: datetime,
     config: HandlerConfig,
     calendar: WorkingCalendar,
+    office_id: int | None,
 ) -> str:
+    """The digest of one office's cases and groups (None: the whole district)."""
     due_limit = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)
     pending = unanswered = 0
     due_soon: list[str] = []
-    for case in await digest_queries.open_cases(session):
+    for case in await digest_queries.open_cases(session, office_id):
         deadlines = deadlines_of(case, calendar, config.deadline_policy, config.timezone)
         status = CaseStatus(case.status)
         if status is CaseStatus.PENDING:
@@ -103,7 +114,7 @@ async def _digest_text(
                 unanswered += 1
         if due is not None and today <= due <= due_limit:
             due_soon.append(case.number)
-    unsure = await digest_queries.unsure_unregistered(session, since)
+    unsure = await digest_queries.unsure_unregistered(session, since, office_id)
     return templates.staff_digest(
         today, pending=pending, unanswered=unanswered, due_soon=due_soon, unsure=unsure
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import datetime, time
+from pathlib import Path
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
@@ -32,6 +33,19 @@ MONDAY_DIGEST = """每日待办提醒 · 6月8日（周一）
 疑似投诉未登记 1 条（上个工作日以来）
 发送 /cases 查看全部在办案件，/cases 超期 查看已超期案件。
 疑似投诉请到群里向发送人核实，需要登记的请其补充后重新发送。"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Two offices: the groups and cases of these tests are in the first (CY)."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        admins=[STAFF.id],
+        gateway="sandbox",
+        sweep_minutes=0,
+        offices="湖西所:CY,南湖所:NH",
+        _env_file=None,
+    )
 
 
 async def a_week_of_work(group: Group) -> None:
@@ -174,3 +188,25 @@ def test_the_digest_settings_default_to_0830_privately_and_blank_switches_it_off
     assert (default.digest_time, default.staff_room) == (time(8, 30), "")
     assert Settings(digest_time="", _env_file=None).digest_time is None
     assert Settings(digest_time="07:45", _env_file=None).digest_time == time(7, 45)
+
+
+async def test_staff_of_another_office_count_their_own_cases_and_admins_all(
+    bot: BotApp, clock: ManualClock, group: Group
+) -> None:
+    await a_week_of_work(group)
+    await group.say(STAFF, "/role @监管所周科员 工作人员 南湖所", mentions=(STAFF_MEMBER,))
+    clock.set(sh(2026, 6, 8, 8, 30))
+    assert await bot.timed_work.staff_digest() == 2
+    await bot.settle()
+    (district,) = await Group(bot, group.http, f"dm:{STAFF.id}").bot_replies()
+    (nanhu,) = await Group(bot, group.http, f"dm:{STAFF_MEMBER.id}").bot_replies()
+    assert district.splitlines()[1:4] == [
+        "待受理 1 件",
+        "商家逾期未答复 1 件",
+        "两个工作日内到期 1 件：CY-202606-0002",
+    ]
+    assert nanhu.splitlines()[1:4] == [
+        "待受理 0 件",
+        "商家逾期未答复 0 件",
+        "两个工作日内到期 0 件",
+    ]
