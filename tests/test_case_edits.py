@@ -9,6 +9,9 @@ from sqlalchemy import select
 
 from bot.app import BotApp
 from mediation.clock import ManualClock
+from mediation.reports import Month
+from storage.area_queries import received_by_area
+from storage.disclosure_queries import disclosure_cases
 from storage.models import Case, CaseEvent
 
 from .conversation import CONSUMER, GRID_WORKER, MERCHANT, STAFF, Group, Person
@@ -200,3 +203,29 @@ async def test_merging_one_pending_case_keeps_the_rest_of_june(
     clock.set(sh(2026, 7, 1, 9))
     await ask(group, STAFF, "/merge CY-202606-0001 CY-202606-0005")
     assert await ask(group, STAFF, "/stats 2026-06") == [JUNE_WITHOUT_0005]
+
+
+async def test_a_merged_case_leaves_the_area_split_and_the_merchant_disclosure(
+    bot: BotApp, clock: ManualClock, group: Group
+) -> None:
+    await seed_month(bot.sessions)
+    async with bot.sessions.begin() as session:
+        for number in ("CY-202606-0001", "CY-202606-0005"):
+            case = await session.scalar(select(Case).where(Case.number == number))
+            assert case is not None
+            case.street = "湖西街道"
+    clock.set(sh(2026, 7, 1, 9))
+    await ask(group, STAFF, "/merge CY-202606-0001 CY-202606-0005")
+    tz = bot.handler_config.timezone
+    async with bot.sessions() as session:
+        split = await received_by_area(session, Month(2026, 6), tz)
+        disclosed = await disclosure_cases(
+            session,
+            sh(2026, 6, 1),
+            calendar=bot.shared.calendar,
+            policy=bot.handler_config.deadline_policy,
+            tz=tz,
+        )
+    assert split.by_street == [("湖西街道", 1)]
+    numbers = {case.number for case in disclosed}
+    assert "CY-202606-0001" in numbers and "CY-202606-0005" not in numbers
