@@ -22,6 +22,7 @@ from storage import cases, members
 from storage import merchants as merchant_registry
 from storage.models import Case
 
+from . import group_commands  # noqa: F401  declared first: /help lists /case … before these
 from .case_actions import act, deadlines_of
 from .context import DIRECT_ROOM_PREFIX, HandlerContext
 from .permissions import may_see_case
