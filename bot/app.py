@@ -53,7 +53,7 @@ from .dispatcher import MessageDispatcher
 from .gateway import ChatGateway
 from .messages import IncomingMessage
 from .outbox_sender import OutboxSender
-from .sandbox import SandboxGateway, sandbox_router
+from .sandbox import SANDBOX_STAFF_ID, SandboxGateway, sandbox_router
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class BotApp:
         self.handler_config = HandlerConfig(
             bot_id=settings.bot_id,
             bot_name=settings.bot_name,
-            admins=frozenset(settings.admins),
+            admins=admins_of(settings),
             timezone=self.timezone,
             max_message_chars=settings.max_message_chars,
             deadline_policy=settings.deadline_policy(),
@@ -99,7 +99,7 @@ class BotApp:
             spike_merchant_count=settings.spike_merchant_count,
             spike_merchant_days=settings.spike_merchant_days,
             spike_category_min=settings.spike_category_min,
-            staff_room=getattr(settings, "staff_room", None),
+            staff_room=settings.staff_room or None,
             max_amount=settings.max_amount,
         )
         self.shared = SharedState(
@@ -131,6 +131,8 @@ class BotApp:
                 contact_retention_days=settings.contact_retention_days,
                 media_dir=settings.data_dir / "media",
                 fangxin_review_threshold=settings.fangxin_review_threshold,
+                digest_time=settings.digest_time,
+                staff_room=settings.staff_room,
             ),
             on_queued=self.sender.wake,
         )
@@ -414,8 +416,17 @@ class BotApp:
             routers=routers,
             sandbox_page=expose_sandbox,
             bot_identity=(self.settings.bot_id, self.settings.bot_name),
+            sandbox_staff_is_admin=SANDBOX_STAFF_ID in self.handler_config.admins,
             description=API_DESCRIPTION,
         )
+
+
+def admins_of(settings: Settings) -> frozenset[str]:
+    """TIAOJIE_ADMINS, and with the sandbox gateway the sandbox page's staff identity."""
+    admins = set(settings.admins)
+    if settings.resolved_gateway == "sandbox":
+        admins.add(SANDBOX_STAFF_ID)
+    return frozenset(admins)
 
 
 GATEWAY_STOP_SECONDS = 10.0

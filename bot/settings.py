@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     spike_merchant_count: int = Field(default=3, ge=2)
     spike_merchant_days: int = Field(default=7, ge=1, le=60)
     spike_category_min: int = Field(default=5, ge=1)
+    digest_time: time | None = time(8, 30)  # the daily staff digest; blank: none
+    staff_room: str = ""  # empty: the digest goes to each staff member by private message
 
     outbox_max_attempts: int = 8
     max_message_chars: int = 5000
@@ -99,6 +101,13 @@ class Settings(BaseSettings):
 
     def office_list(self) -> tuple[Office, ...]:
         return parse_offices(self.offices)
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _blank_means_no_digest(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -72,19 +72,26 @@ async def cmd_case(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case_arg(ctx, call, shown=True)
     if case is None:
         return
-    events = await cases.timeline(ctx.session, case.id)
+    # the group (merchants included) sees the bot's summary; staff by private message, the
+    # text and the internal notes
+    full_text = ctx.role.is_staff and ctx.message.room_id.startswith("dm:")
+    events = [
+        event
+        for event in await cases.timeline(ctx.session, case.id)
+        if full_text or event.kind != EventKind.NOTE
+    ]
     names = await members.display_names(ctx.session, {e.actor_id for e in events if e.actor_id})
     tz = ctx.config.timezone
     entries = [
         (
             event.at.astimezone(tz),
-            EVENT_LABELS.get(EventKind(event.kind), event.kind),
+            templates.note_entry(str(event.data.get("text", "")))
+            if event.kind == EventKind.NOTE
+            else EVENT_LABELS.get(EventKind(event.kind), event.kind),
             names.get(event.actor_id or "", ""),
         )
         for event in events
     ]
-    # the group (merchants included) sees the bot's summary; staff by private message, the text
-    full_text = ctx.role.is_staff and ctx.message.room_id.startswith("dm:")
     summary = templates.complaint_summary(case.merchant_name, case.category, case.problem)
     await ctx.reply(
         templates.case_timeline(

@@ -43,6 +43,7 @@ EVENT_FOR_ACTION: dict[CaseAction, EventKind] = {
     CaseAction.TERMINATE: EventKind.TERMINATED,
     CaseAction.REOPEN: EventKind.REOPENED,
     CaseAction.RATE: EventKind.RATED,
+    CaseAction.MERGE: EventKind.MERGED_INTO,
 }
 
 

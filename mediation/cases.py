@@ -14,6 +14,7 @@ class CaseStatus(StrEnum):
     FAILED = "failed"  # 调解失败 (including 终止调解 at the legal limit)
     WITHDRAWN = "withdrawn"  # 撤回
     REFUSED = "refused"  # 不予受理
+    MERGED = "merged"  # 已合并: a duplicate merged into another case; in no count
 
     @property
     def label(self) -> str:
@@ -32,10 +33,17 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.FAILED: "调解失败",
     CaseStatus.WITHDRAWN: "撤回",
     CaseStatus.REFUSED: "不予受理",
+    CaseStatus.MERGED: "已合并",
 }
 
 CLOSED_STATUSES = frozenset(
-    {CaseStatus.RESOLVED, CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.REFUSED}
+    {
+        CaseStatus.RESOLVED,
+        CaseStatus.FAILED,
+        CaseStatus.WITHDRAWN,
+        CaseStatus.REFUSED,
+        CaseStatus.MERGED,
+    }
 )
 OPEN_STATUSES = frozenset(CaseStatus) - CLOSED_STATUSES
 
@@ -71,6 +79,10 @@ class EventKind(StrEnum):
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
     PERSONAL_DATA_ERASED = "personal_data_erased"
     ACTION_REFUSED = "action_refused"  # someone tried what only others may do
+    EDITED = "edited"  # staff corrected a detail (old and new value in the data)
+    NOTE = "note"  # an internal note: staff only, never in the group
+    MERGED = "merged"  # a duplicate case was merged into this one
+    MERGED_INTO = "merged_into"  # this case was merged into another
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -96,6 +108,10 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ACCEPTANCE_OVERDUE: "受理超期上报",
     EventKind.PERSONAL_DATA_ERASED: "删除个人信息",
     EventKind.ACTION_REFUSED: "越权操作被拒绝",
+    EventKind.EDITED: "修改案件信息",
+    EventKind.NOTE: "内部备注",
+    EventKind.MERGED: "合并重复投诉",
+    EventKind.MERGED_INTO: "并入其他案件",
 }
 
 # What a complaint must name before mediation can start (a missing contact does not hold it

@@ -29,6 +29,7 @@ class CaseAction(StrEnum):
     TERMINATE = "terminate"  # 终止调解 when the legal period runs out
     REOPEN = "reopen"
     RATE = "rate"  # satisfaction 1–5 after success
+    MERGE = "merge"  # staff merge a duplicate into another case (it leaves every count)
 
     @property
     def label(self) -> str:
@@ -48,6 +49,7 @@ ACTION_LABELS: dict[CaseAction, str] = {
     CaseAction.TERMINATE: "终止调解",
     CaseAction.REOPEN: "重新开启案件",
     CaseAction.RATE: "评价",
+    CaseAction.MERGE: "合并案件",
 }
 
 ACTOR_LABELS: dict[Actor, str] = {
@@ -101,6 +103,7 @@ RULES: dict[CaseAction, _Rule] = {
         CaseStatus.MEDIATING,
     ),
     CaseAction.RATE: _rule({Actor.REPORTER, Actor.STAFF}, {CaseStatus.RESOLVED}),
+    CaseAction.MERGE: _rule({Actor.STAFF}, OPEN_STATUSES, CaseStatus.MERGED),
 }
 
 # Settling a case is the consumer's side: only its reporter (or staff) confirms, rejects,

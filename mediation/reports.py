@@ -208,9 +208,14 @@ def build_monthly_report(
 
     `current` holds the cases active in the month (received, accepted or closed in it, or
     open at its end), `previous` / `last_year` at least the cases received in those months;
-    each list is filtered here by timestamp, so passing more cases changes nothing.
+    each list is filtered here by timestamp, so passing more cases changes nothing. A case
+    merged into another (`CaseStatus.MERGED`) is a duplicate: it is in no figure.
     """
     tz = tz or ZoneInfo("Asia/Shanghai")
+    current, previous, last_year = (
+        [f for f in facts if f.status is not CaseStatus.MERGED]
+        for facts in (current, previous, last_year)
+    )
     end = month.end_utc(tz)
     received = [f for f in current if month.contains(f.received_at, tz)]
     accepted = [f for f in current if month.contains(f.accepted_at, tz)]

@@ -647,3 +647,97 @@ def merchant_in_no_known_group(number: str, merchant: str | None) -> str:
 
 def answer_forwarded(number: str) -> str:
     return f"已收到 {number} 的答复，已转告投诉人所在的群。"
+
+# --- staff corrections: /edit, /note, /merge (issue 19.3)
+
+USAGE_EDIT = "/edit 编号 商家|金额|诉求|类别|电话 新值 —— 修改案件信息，如 /edit 编号 金额 58"
+USAGE_NOTE = "/note 编号 文字 —— 添加内部备注（仅工作人员可见，不在群内显示）"
+USAGE_MERGE = "/merge 编号 重复编号 —— 把重复投诉并入前一个案件（后者不再单独统计）"
+
+
+def case_edited(number: str, field_label: str, old: str, new: str) -> str:
+    return f"已修改 {number} 的{field_label}：{old} → {new}。"
+
+
+def edit_bad_amount(max_amount: str) -> str:
+    return f"金额应为 0.01 元至 {max_amount} 元之间、最多两位小数的数字，如 58 或 58.5。"
+
+
+def edit_bad_category(categories: tuple[str, ...]) -> str:
+    return "类别应为以下之一：" + "、".join(categories) + "。"
+
+
+EDIT_BAD_PHONE = "电话格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0571-87654321）。"
+EDIT_BAD_DEMANDS = "请写明诉求，多项用顿号分隔，如 退款、道歉（最多 5 项）。"
+EDIT_BAD_MERCHANT = "请写明商家名称（不超过 100 字）。"
+
+
+def note_recorded(number: str) -> str:
+    return f"已记录内部备注（{number}），仅工作人员可见。"
+
+
+def note_entry(text: str) -> str:
+    """A note in `/case`, for staff by private message only."""
+    return f"内部备注：{text}"
+
+
+def case_merged(duplicate: str, kept: str) -> str:
+    return f"已将 {duplicate} 并入 {kept}，{duplicate} 不再单独办理和统计。"
+
+
+def merged_for_reporter(duplicate: str, kept: str) -> str:
+    return (
+        f"您反映的投诉 {duplicate} 与 {kept} 为同一事项，已合并办理，"
+        f"后续进展请发送 /case {kept} 查看。"
+    )
+
+
+MERGE_SAME_CASE = "两个编号相同，无需合并。"
+
+
+def merge_into_merged(number: str) -> str:
+    return f"案件 {number} 已并入其他案件，请并入原案件。"
+
+
+# --- the daily staff digest (issue 19.4)
+
+DIGEST_NUMBERS_SHOWN = 3
+
+
+def staff_digest(
+    day: date,
+    *,
+    pending: int,
+    unanswered: int,
+    due_soon: list[str],
+    unsure: int,
+) -> str:
+    """One message, counts first, then where to look (at most ten lines)."""
+    due = f"两个工作日内到期 {len(due_soon)} 件"
+    if due_soon:
+        shown = "、".join(due_soon[:DIGEST_NUMBERS_SHOWN])
+        due += f"：{shown}" + ("等" if len(due_soon) > DIGEST_NUMBERS_SHOWN else "")
+    lines = [
+        f"每日待办提醒 · {deadline_day(day)}",
+        f"待受理 {pending} 件",
+        f"商家逾期未答复 {unanswered} 件",
+        due,
+        f"疑似投诉未登记 {unsure} 条（上个工作日以来）",
+        "发送 /cases 查看全部在办案件，/cases 超期 查看已超期案件。",
+    ]
+    if unsure:
+        lines.append("疑似投诉请到群里向发送人核实，需要登记的请其补充后重新发送。")
+    return "\n".join(lines)
+
+
+# --- the sandbox page (issue 19.9); filled into web/static/sandbox.html
+
+SANDBOX_STAFF_IS_ADMIN = (
+    "沙盒说明：身份「监管所王科长」默认是管理员，可以使用全部工作人员指令（/accept、/stats、"
+    "/export 等），无需另行设置 TIAOJIE_ADMINS。"
+)
+SANDBOX_PRIVATE_HINT = (
+    "还没有私聊消息。导出的统计表、私聊查询的统计和内部备注回执会显示在这里；"
+    "也可以在下面直接私聊调解助手。"
+)
+SANDBOX_EXPORT_LINK = "下载统计表"

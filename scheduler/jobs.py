@@ -24,6 +24,7 @@ from handlers.deadline_sweep import SweepResult, sweep_deadlines, warn_if_next_y
 from handlers.erasure import erase_expired
 from handlers.monthly_summary import post_monthly_summaries
 from handlers.registry_alerts import send_registry_alerts
+from handlers.staff_digest import DIGEST_TIME, post_staff_digest
 from mediation.clock import Clock
 from mediation.workdays import WorkingCalendar
 
@@ -39,6 +40,8 @@ class JobSettings:
     contact_retention_days: int  # 0: personal data is kept
     media_dir: Path  # charts and exports (exports are deleted with the personal data)
     fangxin_review_threshold: int = 3  # 放心消费: more complaints in a month flag a merchant
+    digest_time: time | None = DIGEST_TIME  # the staff digest, working days (None: none)
+    staff_room: str = ""  # the digest goes there; empty: to each staff member privately
 
 
 @dataclass
@@ -123,6 +126,23 @@ class TimedWork:
             self.on_queued()
         return posted
 
+    async def staff_digest(self) -> int:
+        """Today's staff digest, once per recipient (nothing on a day off or before its
+        time)."""
+        if self.settings.digest_time is None:
+            return 0
+        queued = await post_staff_digest(
+            self.sessions,
+            now=self.clock.now(),
+            config=self.config,
+            calendar=self.calendar(),
+            at=self.settings.digest_time,
+            staff_room=self.settings.staff_room,
+        )
+        if queued:
+            self.on_queued()
+        return queued
+
 
 @dataclass(frozen=True)
 class Job:
@@ -161,6 +181,16 @@ def timed_jobs(work: TimedWork) -> list[Job]:
             catch_up_at_start=True,
         )
     )
+    if settings.digest_time is not None:
+        jobs.append(
+            Job(
+                "staff-digest",  # every day: the digest itself skips days off (调休 included)
+                work.staff_digest,
+                "cron",
+                {"hour": settings.digest_time.hour, "minute": settings.digest_time.minute},
+                catch_up_at_start=True,
+            )
+        )
     return [replace(job, run=work.tracked(job.run)) for job in jobs]
 
 

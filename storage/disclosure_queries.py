@@ -31,7 +31,8 @@ async def disclosure_cases(
     policy: DeadlinePolicy,
     tz: ZoneInfo,
 ) -> list[DisclosureCase]:
-    """Cases received since `since` (UTC), with their registered merchant if any."""
+    """Cases received since `since` (UTC), with their registered merchant if any (not the
+    duplicates merged into another case)."""
     first_answers = (
         select(CaseEvent.case_id, func.min(CaseEvent.at).label("first_answered_at"))
         .where(CaseEvent.kind == EventKind.MERCHANT_REPLIED.value)
@@ -53,7 +54,7 @@ async def disclosure_cases(
         )
         .outerjoin(Merchant, Merchant.id == Case.merchant_id)
         .outerjoin(first_answers, first_answers.c.case_id == Case.id)
-        .where(Case.received_at >= since)
+        .where(Case.received_at >= since, Case.status != CaseStatus.MERGED.value)
     )
     facts = []
     for row in rows.all():

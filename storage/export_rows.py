@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.cases import CaseStatus
 from mediation.reports import Month
 
 from .models import Case, Merchant
@@ -48,7 +49,7 @@ async def export_rows(session: AsyncSession, month: Month, tz: ZoneInfo) -> list
             Case.working_days_to_close,
         )
         .outerjoin(Merchant, Merchant.id == Case.merchant_id)
-        .where(active_in(month, tz))
+        .where(active_in(month, tz), Case.status != CaseStatus.MERGED.value)
         .order_by(Case.received_at, Case.id)
     )
     rows: list[Row[Any]] = []

@@ -20,6 +20,13 @@ pytest_plugins = ("tests.databases",)  # SQLite always; PostgreSQL too when conf
 START = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 2026-06-01 09:00 in Shanghai
 
 
+@pytest.fixture(autouse=True)
+def no_staff_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No daily staff digest in any bot a test starts (every `Settings()` reads this), so
+    private chats hold only what the test caused; tests/test_staff_digest.py turns it on."""
+    monkeypatch.setenv("TIAOJIE_DIGEST_TIME", "")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(

@@ -6,6 +6,7 @@ see the bot answer with a case number. Nothing is faked between the browser and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -162,3 +163,40 @@ def test_failed_send_shows_notice_and_resend_delivers(page: Page) -> None:
     expect(delivered).to_have_count(1)
     expect(delivered).to_have_text("收到")
     expect(page.locator("[data-pending]")).to_have_count(0)
+
+
+def test_staff_identity_is_an_admin_and_reads_private_replies_and_downloads_the_export(
+    page: Page, server: RunningServer
+) -> None:
+    """No TIAOJIE_ADMINS: with the sandbox gateway the page's staff identity is an
+    administrator (the page says so); the export and /stats asked privately show in the
+    private-messages pane, the export as a download link."""
+    page.goto("/sandbox?room=browser-private")
+    page.get_by_label("选择身份").select_option("staff-wang")
+    expect(page.get_by_role("note")).to_contain_text("默认是管理员")
+    box = page.get_by_label("输入消息")
+    box.fill("/export")
+    box.press("Enter")
+
+    expect(page.locator(BOT).filter(has_text="已私信发送")).to_have_count(
+        1, timeout=BOT_REPLY_TIMEOUT_MS
+    )
+    link = page.locator("#private-list a.download-link")
+    expect(link).to_have_count(1, timeout=BOT_REPLY_TIMEOUT_MS)
+    expect(link).to_have_attribute("href", re.compile(r"/sandbox/media/export-.*\.xlsx$"))
+    expect(link).to_have_attribute("download", re.compile(r"^export-.*\.xlsx$"))
+    expect(page.locator("#private-list")).to_contain_text("案件统计表")
+    assert page.locator("#private-pane img, .bubble img").count() == 0
+    href = link.get_attribute("href") or ""
+    assert href.startswith(server.base_url)
+    download = httpx.get(href, timeout=5.0)
+    assert download.status_code == 200 and download.content[:2] == b"PK"
+
+    page.get_by_label("私聊调解助手").fill("/stats")
+    page.get_by_role("button", name="私聊发送").click()
+    expect(page.locator("#private-list .pm[data-from='bot']").last).to_contain_text(
+        "消费投诉统计", timeout=BOT_REPLY_TIMEOUT_MS
+    )
+
+    page.get_by_label("选择身份").select_option("grid-li")  # another identity, another chat
+    expect(page.locator("#private-list .pm")).to_have_count(0)

@@ -43,6 +43,7 @@ for _status in OPEN:
     LEGAL[(_status, A.WITHDRAW, Actor.STAFF)] = S.WITHDRAWN
     LEGAL[(_status, A.CLOSE_RESOLVED, Actor.STAFF)] = S.RESOLVED
     LEGAL[(_status, A.CLOSE_FAILED, Actor.STAFF)] = S.FAILED
+    LEGAL[(_status, A.MERGE, Actor.STAFF)] = S.MERGED  # a duplicate leaves every count
 
 ALL_MOVES = list(itertools.product(CaseStatus, CaseAction, Actor))
 ILLEGAL = [move for move in ALL_MOVES if move not in LEGAL]

@@ -114,6 +114,8 @@ async def seed(session: AsyncSession, rng: random.Random, tz: ZoneInfo) -> None:
                 status = rng.choice([CaseStatus.WITHDRAWN, CaseStatus.REFUSED])
             else:
                 status = CaseStatus.RESOLVED if rng.random() < 0.75 else CaseStatus.FAILED
+            if closed is not None and rng.random() < 0.05:  # a duplicate merged by staff
+                status = CaseStatus.MERGED
             resolved = status is CaseStatus.RESOLVED
             registered = rng.random() < 0.8
             merchant_index = rng.randrange(len(MERCHANTS))

@@ -38,7 +38,7 @@ def work_for(bot: BotApp, **overrides: object) -> TimedWork:
 async def test_the_table_says_what_runs_when(bot: BotApp) -> None:
     work = work_for(bot)
     jobs = {job.id: job for job in timed_jobs(work)}
-    assert set(jobs) == {"deadline-sweep", "monthly-summary"}
+    assert set(jobs) == {"deadline-sweep", "monthly-summary", "staff-digest"}
     sweep, summary = jobs["deadline-sweep"], jobs["monthly-summary"]
     assert (sweep.trigger, dict(sweep.trigger_args), sweep.first_run_now) == (
         "interval",
@@ -56,7 +56,10 @@ async def test_the_table_says_what_runs_when(bot: BotApp) -> None:
 
 
 async def test_no_sweep_when_it_is_switched_off(bot: BotApp) -> None:
-    assert [job.id for job in timed_jobs(work_for(bot, sweep_minutes=0))] == ["monthly-summary"]
+    assert [job.id for job in timed_jobs(work_for(bot, sweep_minutes=0))] == [
+        "monthly-summary",
+        "staff-digest",
+    ]
 
 
 async def test_a_real_scheduler_gets_the_jobs_with_their_triggers(bot: BotApp) -> None:

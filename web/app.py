@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi_offline import FastAPIOffline
 
+from mediation import templates
+
 STATIC_DIR = Path(__file__).with_name("static")
 
 HealthCheck = Callable[[], Awaitable[Mapping[str, bool | str]]]
@@ -28,6 +30,7 @@ def create_app(
     sandbox_page: bool = True,
     bot_identity: tuple[str, str] = ("tiaojie-bot", "调解助手"),
     description: str = "",
+    sandbox_staff_is_admin: bool = False,
 ) -> FastAPI:
     # /docs with Swagger UI's files served from the package: offline and on government
     # networks that block public CDNs the page would otherwise be blank
@@ -63,6 +66,12 @@ def create_app(
             .read_text(encoding="utf-8")
             .replace("{{BOT_ID}}", html.escape(bot_id))
             .replace("{{BOT_NAME}}", html.escape(bot_name))
+            .replace(
+                "{{STAFF_NOTE}}",
+                html.escape(templates.SANDBOX_STAFF_IS_ADMIN if sandbox_staff_is_admin else ""),
+            )
+            .replace("{{PRIVATE_HINT}}", html.escape(templates.SANDBOX_PRIVATE_HINT))
+            .replace("{{EXPORT_LINK}}", html.escape(templates.SANDBOX_EXPORT_LINK))
         )
 
     for router in routers:

@@ -34,6 +34,9 @@ MEDIA_URL_PREFIX = "/sandbox/media/"
 # `/export` workbooks (handlers.exports.save_workbook): served for an hour, then deleted
 EXPORT_FILES = "export-*.xlsx"
 EXPORT_LIFETIME_SECONDS = 3600
+# The page's staff identity (web/static/sandbox.html): an administrator with the sandbox
+# gateway, so a newcomer can try every staff command without editing TIAOJIE_ADMINS
+SANDBOX_STAFF_ID = "staff-wang"
 LONGEST_WAIT_SECONDS = 30.0
 # Lines written by another process on the same database (several bots on one PostgreSQL)
 # wake nobody here: a waiting request looks again this often, which is still a fraction of

@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from .gateway import LONGEST_WAIT_SECONDS, SandboxGateway
+from .gateway import EXPORT_FILES, LONGEST_WAIT_SECONDS, SandboxGateway
 
 ID_PATTERN = re.compile(r"[\w\-.@:]{1,128}")
 MESSAGES_PATH = "/rooms/{room_id}/messages"
@@ -93,6 +93,8 @@ def sandbox_router(gateway: SandboxGateway) -> APIRouter:
         path = gateway.media_dir / Path(name).name
         if not path.is_file():
             raise HTTPException(status_code=404)
+        if path.match(EXPORT_FILES):  # a workbook: downloaded, never shown inline
+            return FileResponse(path, filename=path.name)
         return FileResponse(path)
 
     return router
