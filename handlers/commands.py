@@ -3,11 +3,12 @@
 The modules are imported in the order `/help` lists their commands.
 """
 
-from . import group_commands, offices, programme_commands, staff_commands
+from . import corrections, group_commands, offices, programme_commands, staff_commands
 from .registry import COMMANDS, handle_command
 
 __all__ = [
     "COMMANDS",
+    "corrections",
     "group_commands",
     "handle_command",
     "offices",

@@ -59,6 +59,8 @@ class SharedState:
     known_rooms: dict[str, datetime] = field(default_factory=dict)
     # (room, member) pairs this process has recorded in `room_members`
     known_room_members: set[tuple[str, str]] = field(default_factory=set)
+    # (room, sender) -> when the bot last asked whether their message is a complaint
+    unsure_asked: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
 
 @dataclass

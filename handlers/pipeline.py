@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation import templates
+from mediation.case_numbers import find_case_numbers
 from mediation.parsing import ParsedMessage
 from storage import members
 from storage.inbox import ClaimedMessage
 
 from .commands import handle_command
 from .context import HandlerConfig, HandlerContext, SharedState
+from .corrections import ask_if_unsure, is_register_reply, register_reply
 from .intake import complete_details, handle_complaint, incomplete_case_of_sender
 from .rate_limit import Verdict
 from .router import RouteKind, first_cut
@@ -82,6 +84,8 @@ async def _dispatch(
     if kind is RouteKind.COMPLAINT:
         await handle_complaint(ctx, parsed)
         return kind
+    if is_register_reply(ctx.message.text) and await register_reply(ctx):
+        return RouteKind.COMPLAINT  # 「登记」: the sender's unsure message becomes a case
     if await handle_thread_reply(ctx):
         return RouteKind.THREAD_REPLY
     incomplete = await incomplete_case_of_sender(ctx)
@@ -90,4 +94,7 @@ async def _dispatch(
     if parsed.nuisance:
         await ctx.reply(templates.nuisance_report())
         return RouteKind.NUISANCE
+    if parsed.band == "unsure" and not find_case_numbers(ctx.message.text):
+        await ask_if_unsure(ctx)
+        return RouteKind.UNSURE
     return RouteKind.CHATTER

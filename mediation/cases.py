@@ -14,6 +14,7 @@ class CaseStatus(StrEnum):
     FAILED = "failed"  # 调解失败 (including 终止调解 at the legal limit)
     WITHDRAWN = "withdrawn"  # 撤回
     REFUSED = "refused"  # 不予受理
+    VOIDED = "voided"  # 已作废: opened by mistake (/不是投诉); in no count
 
     @property
     def label(self) -> str:
@@ -32,12 +33,21 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.FAILED: "调解失败",
     CaseStatus.WITHDRAWN: "撤回",
     CaseStatus.REFUSED: "不予受理",
+    CaseStatus.VOIDED: "已作废",
 }
 
 CLOSED_STATUSES = frozenset(
-    {CaseStatus.RESOLVED, CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.REFUSED}
+    {
+        CaseStatus.RESOLVED,
+        CaseStatus.FAILED,
+        CaseStatus.WITHDRAWN,
+        CaseStatus.REFUSED,
+        CaseStatus.VOIDED,
+    }
 )
 OPEN_STATUSES = frozenset(CaseStatus) - CLOSED_STATUSES
+# cases that are in no figure: not the report, /stats, the board, disclosure or area splits
+UNCOUNTED_STATUSES = frozenset({CaseStatus.VOIDED})
 
 
 class Actor(StrEnum):
@@ -71,6 +81,7 @@ class EventKind(StrEnum):
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
     PERSONAL_DATA_ERASED = "personal_data_erased"
     ACTION_REFUSED = "action_refused"  # someone tried what only others may do
+    VOIDED = "voided"  # opened by mistake: not a complaint (/不是投诉)
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -96,6 +107,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ACCEPTANCE_OVERDUE: "受理超期上报",
     EventKind.PERSONAL_DATA_ERASED: "删除个人信息",
     EventKind.ACTION_REFUSED: "越权操作被拒绝",
+    EventKind.VOIDED: "作废（误登记）",
 }
 
 # What a complaint must name before mediation can start (a missing contact does not hold it

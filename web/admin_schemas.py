@@ -25,6 +25,7 @@ class StatusFilter(StrEnum):
     FAILED = CaseStatus.FAILED.value
     WITHDRAWN = CaseStatus.WITHDRAWN.value
     REFUSED = CaseStatus.REFUSED.value
+    VOIDED = CaseStatus.VOIDED.value
     OPEN = "open"  # any status still in progress
     CLOSED = "closed"  # any final status
 
