@@ -49,7 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import CaseStatus
+from mediation.cases import UNCOUNTED_STATUSES, CaseStatus
 from mediation.deadlines import DeadlinePolicy
 from mediation.reports import (
     TOP_N,
@@ -86,19 +86,27 @@ _FACT_COLUMNS = (
 )
 
 
+def counted() -> ColumnElement[bool]:
+    """Not a case that is in no figure (`UNCOUNTED_STATUSES`: voided, opened by mistake)."""
+    return Case.status.not_in(sorted(status.value for status in UNCOUNTED_STATUSES))
+
+
 def active_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
-    """Cases received before the month ended and not closed before it began.
+    """Counted cases received before the month ended and not closed before it began.
 
     That is every case received, accepted or closed in the month, or open at its end.
     """
     return and_(
         Case.received_at < month.end_utc(tz),
         or_(Case.closed_at.is_(None), Case.closed_at >= month.start_utc(tz)),
+        counted(),
     )
 
 
 def received_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
-    return and_(Case.received_at >= month.start_utc(tz), Case.received_at < month.end_utc(tz))
+    return and_(
+        Case.received_at >= month.start_utc(tz), Case.received_at < month.end_utc(tz), counted()
+    )
 
 
 def in_grid(grid: str) -> ColumnElement[bool]:
@@ -298,6 +306,7 @@ def _received(with_grid: bool, period: str = "") -> list[ColumnElement[bool]]:
     return [
         Case.received_at >= bindparam(start, type_=UTCDateTime),
         Case.received_at < bindparam(end, type_=UTCDateTime),
+        counted(),
         *_in_grid(with_grid),
     ]
 
@@ -309,6 +318,7 @@ def _closed(with_grid: bool) -> list[ColumnElement[bool]]:
         Case.closed_at >= bindparam("start", type_=UTCDateTime),
         Case.closed_at < end,
         Case.received_at < end,
+        counted(),
         *_in_grid(with_grid),
     ]
 
@@ -428,7 +438,9 @@ def _per_merchant_by_month_index() -> Select[Any]:
     registered = Case.merchant_id.is_not(None)
     utc_month = (
         select(Case.merchant_id, func.count().label("cases"))
-        .where(_received_month() == bindparam("received_month", type_=String), registered)
+        .where(
+            _received_month() == bindparam("received_month", type_=String), registered, counted()
+        )
         .group_by(Case.merchant_id)
     )
 
@@ -439,6 +451,7 @@ def _per_merchant_by_month_index() -> Select[Any]:
                 Case.received_at >= bindparam(f"{name}_start", type_=UTCDateTime),
                 Case.received_at < bindparam(f"{name}_end", type_=UTCDateTime),
                 registered,
+                counted(),
             )
             .group_by(Case.merchant_id)
         )
@@ -580,7 +593,7 @@ def _month_totals_statement(with_grid: bool) -> Select[Any]:
     grid = _in_grid(with_grid)
     # accepted in the month and active in it, as the report counts them
     active = [Case.received_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= start)]
-    in_month = [Case.accepted_at >= start, Case.accepted_at < end]
+    in_month = [Case.accepted_at >= start, Case.accepted_at < end, counted()]
     if with_grid:  # one short range of the merchant index per merchant of the grid
         accepted = [count(*in_month, *active, *grid), literal(0)]
     else:  # every case whose timeline is in order is active; the others (normally none) are
@@ -601,8 +614,8 @@ def _month_totals_statement(with_grid: bool) -> Select[Any]:
         func.count(Case.working_days_to_close),
         func.count().filter(overdue),
         count(Case.closed_at.is_(None), overdue, *grid),
-        count(Case.closed_at >= end, overdue, *grid),
-        count(facts_unknown()),
+        count(Case.closed_at >= end, overdue, counted(), *grid),
+        count(facts_unknown(), counted()),
         *accepted,
         count(*_received(with_grid, "previous")),
         count(*_received(with_grid, "last_year")),
@@ -701,7 +714,7 @@ async def _judge_unknown(
     """
     unknown = await session.execute(
         select(Case.received_at, Case.accepted_at, Case.closed_at, Case.merchant_id).where(
-            facts_unknown()
+            facts_unknown(), counted()
         )
     )
     grid_merchants: set[int] | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ from mediation.clock import ManualClock
 from mediation.parsing import ComplaintParser, ParsedMessage
 from storage.models import Case, CaseEvent, DetectorCorrection, InboxMessage
 
-from .conversation import CONSUMER, GRID_WORKER, STAFF, Group
+from .conversation import CONSUMER, GRID_WORKER, MERCHANT, STAFF, Group
 
 UNSURE = "湖西路张记饺子馆那边多收了我58块钱，想让他们退"
 UNSURE_TOO = "美容院办的卡不给退，三千多呢"
@@ -170,3 +170,63 @@ async def test_void_by_the_reporter_in_time_and_refusals(group: Group, clock: Ma
         )
     assert voided == [GRID_WORKER.id, STAFF.id]
     assert [c.label for c in await corrections(group)] == [0, 0]
+
+
+async def june_figures(group: Group, http: httpx.AsyncClient) -> tuple[object, ...]:
+    """(monthly report, the same for the office, area split, public stats) for June."""
+    from zoneinfo import ZoneInfo
+
+    from mediation.reports import Month
+    from mediation.workdays import WorkingCalendar
+    from storage.area_queries import received_by_area
+    from storage.export_rows import export_rows
+    from storage.report_queries import monthly_report
+
+    tz, month = ZoneInfo("Asia/Shanghai"), Month(2026, 6)
+    async with group.bot.sessions() as session:
+        report = await monthly_report(session, month, tz, WorkingCalendar())
+        office = await monthly_report(session, month, tz, WorkingCalendar(), office_id=1)
+        areas = await received_by_area(session, month, tz)
+        rows = await export_rows(session, month, tz)
+    public = (await http.get("/api/public/stats", params={"month": "2026-06"})).json()
+    return (
+        (report.received, report.accepted, report.closed, [n for _, n in report.by_category]),
+        (office.received, office.closed),
+        sum(n for _, n in areas.by_street),
+        len(rows),
+        public["received"],
+    )
+
+
+async def test_a_voided_case_leaves_every_figure_and_keeps_its_trail(
+    group: Group, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    await group.say(GRID_WORKER, COMPLAINT)
+    await group.say(GRID_WORKER, "【投诉】人民路永辉超市卖过期牛奶，要求退一赔三，电话13987654321")
+    first, _ = await all_cases(group)
+    clock.set(datetime(2026, 7, 2, 2, 0, tzinfo=UTC))
+    before = await june_figures(group, http)
+    assert before[0][0] == 2 and before[-1] == 2
+    clock.set(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
+    await group.say(STAFF, f"/不是投诉 {first.number}")
+    clock.set(datetime(2026, 7, 2, 2, 0, tzinfo=UTC))
+    after = await june_figures(group, http)
+    assert after[0][0] == 1 and after[1][0] == 1 and after[-1] == 1 and after[3] == 1
+    assert sum(after[0][3]) == sum(before[0][3]) - 1
+    async with group.bot.sessions() as session:
+        kinds = list(
+            await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == first.id))
+        )
+    assert kinds[0] == "opened" and kinds[-1] == "voided"
+
+
+async def test_a_notified_merchant_is_told_the_case_was_voided(group: Group) -> None:
+    await group.say(STAFF, "/bind @张记饺子馆老板 张记饺子馆", mentions=(MERCHANT,))
+    await group.say(GRID_WORKER, COMPLAINT)
+    [case] = await all_cases(group)
+    assert case.status == "mediating"
+    await group.bot_replies()
+    await group.say(STAFF, f"/不是投诉 {case.number}")
+    replies = await group.bot_replies()
+    assert "已作废" in replies[0] and "无需处理" in replies[1]
+    assert (await group.transcript())[-1]["mention_ids"] == [MERCHANT.id]
