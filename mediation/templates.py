@@ -673,3 +673,33 @@ def merchant_in_no_known_group(number: str, merchant: str | None) -> str:
 
 def answer_forwarded(number: str) -> str:
     return f"已收到 {number} 的答复，已转告投诉人所在的群。"
+
+
+# --- `tiaojie model train / rollback` (issue 16): printed to the operator
+
+
+def model_train_needs_sklearn() -> str:
+    return (
+        "重新训练需要 scikit-learn（train 附加依赖），运行时不需要。请先安装："
+        'pip install -e ".[train]"（或 make model 所用的环境），再运行 tiaojie model train。'
+    )
+
+
+def model_trained(corrections: int, skipped: int, path: str, previous: str) -> str:
+    return (
+        f"已用出厂训练集和本地 {corrections} 条纠正样本重新训练"
+        f"（另有 {skipped} 条由规则直接判定，未计入），新模型：{path}；"
+        f"原模型已保存为 {previous}，可用 tiaojie model rollback 恢复。重启机器人后生效。"
+    )
+
+
+def model_figures(name: str, before: str, after: str) -> str:
+    return f"{name}\n  训练前：{before}\n  训练后：{after}"
+
+
+def model_rolled_back(path: str) -> str:
+    return f"已恢复上一版模型：{path}。重启机器人后生效。"
+
+
+def model_nothing_to_roll_back() -> str:
+    return "没有可恢复的上一版模型（尚未用 tiaojie model train 训练过）。"
