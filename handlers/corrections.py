@@ -29,6 +29,7 @@ from storage.models import Case, CaseEvent, DetectorCorrection, InboxMessage
 from .case_actions import merchant_member_ids
 from .context import HandlerContext
 from .intake import handle_complaint
+from .permissions import may_see_case
 from .registry import ANYONE, STAFF, CommandCall, UsageError, on_command
 
 ASK_INTERVAL = timedelta(minutes=10)  # one question per sender and room
@@ -141,6 +142,9 @@ async def cmd_void(ctx: HandlerContext, call: CommandCall) -> None:
     reporter_in_time = (
         case.reporter_id == ctx.sender.id and ctx.now - case.received_at <= REPORTER_VOID_WINDOW
     )
+    if not may_see_case(ctx.sender, case):  # another office's case, or someone else's
+        await ctx.reply(templates.not_your_case(number))
+        return
     if not (ctx.role.is_staff or reporter_in_time) or case.status == CaseStatus.VOIDED:
         if ctx.first_time("refused:void"):
             await ctx.reply(templates.void_refused(number))

@@ -156,7 +156,7 @@ async def test_void_by_the_reporter_in_time_and_refusals(group: Group, clock: Ma
     first, second = await all_cases(group)
     await group.bot_replies()
     await group.say(CONSUMER, f"/不是投诉 {first.number}")  # not the reporter
-    assert "只有工作人员" in (await group.bot_replies())[-1]
+    assert "无权" in (await group.bot_replies())[-1]
     await group.say(GRID_WORKER, f"/不是投诉 {first.number}")
     assert "已作废" in (await group.bot_replies())[-1]
     clock.advance(timedelta(minutes=11))
