@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ColumnElement,
     CompoundSelect,
     Row,
@@ -91,6 +92,13 @@ def counted() -> ColumnElement[bool]:
     return Case.status.not_in(sorted(status.value for status in UNCOUNTED_STATUSES))
 
 
+def counted_in_aggregates() -> ColumnElement[bool]:
+    """`counted()` for the report's aggregates, skipped when the `all_counted` parameter
+    says no case is uncounted (the usual case): the short-circuit spares the index-only
+    reads a lookup of each case's row."""
+    return or_(bindparam("all_counted", type_=Boolean), counted())
+
+
 def active_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
     """Counted cases received before the month ended and not closed before it began.
 
@@ -150,6 +158,13 @@ async def received_facts(
     return await _load(session, where, grid, as_of, tz, calendar, policy)
 
 
+async def _any_uncounted(session: AsyncSession) -> bool:
+    """Whether any case is uncounted (voided): one probe of `ix_cases_status_money`."""
+    statuses = sorted(status.value for status in UNCOUNTED_STATUSES)
+    found = await session.scalar(select(Case.id).where(Case.status.in_(statuses)).limit(1))
+    return found is not None
+
+
 def _of_office(where: ColumnElement[bool], office_id: int | None) -> ColumnElement[bool]:
     return where if office_id is None else and_(where, Case.office_id == office_id)
 
@@ -194,7 +209,7 @@ async def monthly_report(
         return build_monthly_report(month, current, previous, last_year, tz=tz)
     policy = policy or DeadlinePolicy()
     as_of = month.end_utc(tz) if now is None else min(month.end_utc(tz), now)
-    scope = ReportScope(month, tz, grid)
+    scope = ReportScope(month, tz, grid, all_counted=not await _any_uncounted(session))
     by_category, by_problem = await _received_by_category_and_problem(session, scope)
     by_merchant, by_grid = await _received_by_merchant(session, scope)
     month_totals = await _month_totals(session, scope, as_of)
@@ -239,7 +254,9 @@ class ReportScope:
     much as some of them take to run.
     """
 
-    def __init__(self, month: Month, tz: ZoneInfo, grid: str | None) -> None:
+    def __init__(
+        self, month: Month, tz: ZoneInfo, grid: str | None, *, all_counted: bool = False
+    ) -> None:
         self.month = month
         self.tz = tz
         self.with_grid = bool(grid)
@@ -251,6 +268,7 @@ class ReportScope:
             "previous_end": previous.end_utc(tz),
             "last_year_start": last_year.start_utc(tz),
             "last_year_end": last_year.end_utc(tz),
+            "all_counted": all_counted,  # no uncounted case exists: skip that filter
         }
         if grid:
             self.params["grid_pattern"] = f"%{_escape_like(grid.strip())}%"
@@ -306,7 +324,7 @@ def _received(with_grid: bool, period: str = "") -> list[ColumnElement[bool]]:
     return [
         Case.received_at >= bindparam(start, type_=UTCDateTime),
         Case.received_at < bindparam(end, type_=UTCDateTime),
-        counted(),
+        counted_in_aggregates(),
         *_in_grid(with_grid),
     ]
 
@@ -318,7 +336,7 @@ def _closed(with_grid: bool) -> list[ColumnElement[bool]]:
         Case.closed_at >= bindparam("start", type_=UTCDateTime),
         Case.closed_at < end,
         Case.received_at < end,
-        counted(),
+        counted_in_aggregates(),
         *_in_grid(with_grid),
     ]
 
@@ -439,7 +457,9 @@ def _per_merchant_by_month_index() -> Select[Any]:
     utc_month = (
         select(Case.merchant_id, func.count().label("cases"))
         .where(
-            _received_month() == bindparam("received_month", type_=String), registered, counted()
+            _received_month() == bindparam("received_month", type_=String),
+            registered,
+            counted_in_aggregates(),
         )
         .group_by(Case.merchant_id)
     )
@@ -451,7 +471,7 @@ def _per_merchant_by_month_index() -> Select[Any]:
                 Case.received_at >= bindparam(f"{name}_start", type_=UTCDateTime),
                 Case.received_at < bindparam(f"{name}_end", type_=UTCDateTime),
                 registered,
-                counted(),
+                counted_in_aggregates(),
             )
             .group_by(Case.merchant_id)
         )
@@ -593,7 +613,7 @@ def _month_totals_statement(with_grid: bool) -> Select[Any]:
     grid = _in_grid(with_grid)
     # accepted in the month and active in it, as the report counts them
     active = [Case.received_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= start)]
-    in_month = [Case.accepted_at >= start, Case.accepted_at < end, counted()]
+    in_month = [Case.accepted_at >= start, Case.accepted_at < end, counted_in_aggregates()]
     if with_grid:  # one short range of the merchant index per merchant of the grid
         accepted = [count(*in_month, *active, *grid), literal(0)]
     else:  # every case whose timeline is in order is active; the others (normally none) are
@@ -614,8 +634,8 @@ def _month_totals_statement(with_grid: bool) -> Select[Any]:
         func.count(Case.working_days_to_close),
         func.count().filter(overdue),
         count(Case.closed_at.is_(None), overdue, *grid),
-        count(Case.closed_at >= end, overdue, counted(), *grid),
-        count(facts_unknown(), counted()),
+        count(Case.closed_at >= end, overdue, counted_in_aggregates(), *grid),
+        count(facts_unknown(), counted_in_aggregates()),
         *accepted,
         count(*_received(with_grid, "previous")),
         count(*_received(with_grid, "last_year")),
