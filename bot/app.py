@@ -34,6 +34,7 @@ from handlers.exports import build_workbook
 from handlers.rate_limit import SenderRateLimiter
 from mediation.clock import Clock, SystemClock
 from mediation.parsing import ComplaintParser, MerchantEntry
+from mediation.parsing.model import deployed_model
 from mediation.workdays import WorkingCalendar
 from scheduler import JobSettings, TimedWork, add_jobs, build_scheduler, catch_up, timed_jobs
 from storage.calendar import load_overrides
@@ -84,7 +85,9 @@ class BotApp:
             settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         self.sessions = create_session_factory(self.engine)
-        self.parser = parser or ComplaintParser(cache_dir=settings.data_dir / "cache")
+        self.parser = parser or ComplaintParser(
+            cache_dir=settings.data_dir / "cache", model=deployed_model(settings.data_dir)
+        )
         self.handler_config = HandlerConfig(
             bot_id=settings.bot_id,
             bot_name=settings.bot_name,

@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     add_token_parser(commands)
     add_merchants_parser(commands)
+    model = commands.add_parser("model", help="retrain the complaint detector, or roll back")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    model_commands.add_parser("train", help="retrain with this deployment's corrections")
+    model_commands.add_parser("rollback", help="restore the model before the last training")
 
     args = parser.parse_args(argv)
     settings = Settings()
@@ -68,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return backup_database(settings, args.path)
     if args.command == "merchants":
         return asyncio.run(merchants_command(settings, args))
+    if args.command == "model":
+        from handlers.model_training import model_command
+
+        return model_command(settings, args.model_command)
     return 2
 
 
@@ -296,9 +304,12 @@ async def registry_merchants(settings: Settings) -> list[MerchantEntry]:
 
 def parse_stream(settings: Settings, source: TextIO, sink: TextIO) -> int:
     from mediation.parsing import ComplaintParser
+    from mediation.parsing.model import deployed_model
 
     complaint_parser = ComplaintParser(
-        asyncio.run(registry_merchants(settings)), cache_dir=settings.data_dir / "cache"
+        asyncio.run(registry_merchants(settings)),
+        cache_dir=settings.data_dir / "cache",
+        model=deployed_model(settings.data_dir),
     )
     complaint_parser.prepare()
     for line_number, line in enumerate(source, start=1):

@@ -57,8 +57,6 @@ class SharedState:
     repeated_answers: RepeatedAnswers = field(default_factory=RepeatedAnswers)
     # rooms whose row (and serving account) this process committed, and when
     known_rooms: dict[str, datetime] = field(default_factory=dict)
-    # (room, member) pairs this process has recorded in `room_members`
-    known_room_members: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation import templates
+from mediation.case_numbers import find_case_numbers
 from mediation.parsing import ParsedMessage
 from storage import members
 from storage.inbox import ClaimedMessage
 
 from .commands import handle_command
 from .context import HandlerConfig, HandlerContext, SharedState
+from .corrections import ask_if_unsure, is_register_reply, register_reply
 from .intake import complete_details, handle_complaint, incomplete_case_of_sender
 from .rate_limit import Verdict
 from .router import RouteKind, first_cut
@@ -45,11 +47,8 @@ async def handle_message(
     sender = await members.ensure_member(
         session, message.sender_id, message.sender_name, now, config.admins
     )
-    if not message.is_direct and (message.room_id, sender.id) not in shared.known_room_members:
-        # a member seen posting in a group is in it (where merchants are told about cases);
-        # remembered at once: a sighting rolled back with its message waits for a restart
+    if not message.is_direct:  # a member seen posting in a group is in it (merchant notices)
         await members.record_room_member(session, message.room_id, sender.id, now)
-        shared.known_room_members.add((message.room_id, sender.id))
     ctx = HandlerContext(
         session=session, config=config, shared=shared, now=now, message=message, sender=sender
     )
@@ -82,6 +81,8 @@ async def _dispatch(
     if kind is RouteKind.COMPLAINT:
         await handle_complaint(ctx, parsed)
         return kind
+    if is_register_reply(ctx.message.text) and await register_reply(ctx):
+        return RouteKind.COMPLAINT  # 「登记」: the sender's unsure message becomes a case
     if await handle_thread_reply(ctx):
         return RouteKind.THREAD_REPLY
     incomplete = await incomplete_case_of_sender(ctx)
@@ -90,4 +91,7 @@ async def _dispatch(
     if parsed.nuisance:
         await ctx.reply(templates.nuisance_report())
         return RouteKind.NUISANCE
+    if parsed.band == "unsure" and not find_case_numbers(ctx.message.text):
+        await ask_if_unsure(ctx)
+        return RouteKind.UNSURE
     return RouteKind.CHATTER

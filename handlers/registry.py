@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from mediation import templates
 from mediation.lifecycle import IllegalTransition
+from mediation.quotes import split_quote
 from mediation.roles import Role
 
 from .context import HandlerContext
@@ -110,7 +111,7 @@ on_command = COMMANDS.on_command
 
 
 def parse_command(text: str, mention_ids: list[str]) -> CommandCall:
-    words = text.strip().lstrip("/／").split()
+    words = split_quote(text).text.lstrip("/／").split()  # a quoted message stays out
     word = words[0].lower() if words else ""
     command = COMMANDS.find(word)
     args = [word for word in words[1:] if not word.startswith(("@", "＠"))]

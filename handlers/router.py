@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from mediation.case_numbers import find_case_numbers
 from mediation.parsing import ComplaintParser, ParsedMessage
+from mediation.quotes import split_quote
 
 COMMAND_PREFIXES = ("/", "／")
 
@@ -26,6 +27,7 @@ class RouteKind(StrEnum):
     DETAILS = "details"
     NUISANCE = "nuisance"
     RATE_LIMITED = "rate_limited"
+    UNSURE = "unsure"  # the detector was not sure: the sender is asked once
     CHATTER = "chatter"
 
 
@@ -39,7 +41,8 @@ class Route:
 
 
 def is_command(text: str) -> bool:
-    return text.lstrip().startswith(COMMAND_PREFIXES)
+    """A command, also after a WeChat quote of another message (`mediation.quotes`)."""
+    return split_quote(text).text.startswith(COMMAND_PREFIXES)
 
 
 def first_cut(text: str, sender_id: str, *, bot_id: str, parser: ComplaintParser) -> Route:

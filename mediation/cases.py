@@ -15,6 +15,7 @@ class CaseStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # 撤回
     REFUSED = "refused"  # 不予受理
     MERGED = "merged"  # 已合并: a duplicate merged into another case; in no count
+    VOIDED = "voided"  # 已作废: opened by mistake (/不是投诉); in no count
 
     @property
     def label(self) -> str:
@@ -34,6 +35,7 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.WITHDRAWN: "撤回",
     CaseStatus.REFUSED: "不予受理",
     CaseStatus.MERGED: "已合并",
+    CaseStatus.VOIDED: "已作废",
 }
 
 CLOSED_STATUSES = frozenset(
@@ -43,9 +45,12 @@ CLOSED_STATUSES = frozenset(
         CaseStatus.WITHDRAWN,
         CaseStatus.REFUSED,
         CaseStatus.MERGED,
+        CaseStatus.VOIDED,
     }
 )
 OPEN_STATUSES = frozenset(CaseStatus) - CLOSED_STATUSES
+# cases that are in no figure: not the report, /stats, the board, disclosure or area splits
+UNCOUNTED_STATUSES = frozenset({CaseStatus.MERGED, CaseStatus.VOIDED})
 
 
 class Actor(StrEnum):
@@ -83,6 +88,7 @@ class EventKind(StrEnum):
     NOTE = "note"  # an internal note: staff only, never in the group
     MERGED = "merged"  # a duplicate case was merged into this one
     MERGED_INTO = "merged_into"  # this case was merged into another
+    VOIDED = "voided"  # opened by mistake: not a complaint (/不是投诉)
 
 
 EVENT_LABELS: dict[EventKind, str] = {
@@ -112,6 +118,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.NOTE: "内部备注",
     EventKind.MERGED: "合并重复投诉",
     EventKind.MERGED_INTO: "并入其他案件",
+    EventKind.VOIDED: "作废（误登记）",
 }
 
 # What a complaint must name before mediation can start (a missing contact does not hold it

@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from mediation.cases import CaseStatus
+from mediation.cases import UNCOUNTED_STATUSES, CaseStatus
 from mediation.deadlines import CaseTimes, DeadlinePolicy, case_deadlines
 from mediation.workdays import WorkingCalendar
 
@@ -209,11 +209,11 @@ def build_monthly_report(
     `current` holds the cases active in the month (received, accepted or closed in it, or
     open at its end), `previous` / `last_year` at least the cases received in those months;
     each list is filtered here by timestamp, so passing more cases changes nothing. A case
-    merged into another (`CaseStatus.MERGED`) is a duplicate: it is in no figure.
+    merged into another or voided (`UNCOUNTED_STATUSES`) is in no figure.
     """
     tz = tz or ZoneInfo("Asia/Shanghai")
     current, previous, last_year = (
-        [f for f in facts if f.status is not CaseStatus.MERGED]
+        [f for f in facts if f.status not in UNCOUNTED_STATUSES]
         for facts in (current, previous, last_year)
     )
     end = month.end_utc(tz)

@@ -103,6 +103,30 @@ def nuisance_report() -> str:
     return "这条反映的是噪音、油烟等环境或扰民问题，不属于消费纠纷，请转 12345 热线或相关部门处理。"
 
 
+# --- the detector's "not sure" and its corrections (issue 16)
+
+
+def ask_if_complaint() -> str:
+    """Sent with an @-mention of the sender (the gateway writes 「@某某」 in front)."""
+    return "这条是否需要登记为消费投诉？回复「登记」即可，不是请忽略。"
+
+
+def nothing_to_register() -> str:
+    return "最近 24 小时内没有待登记的消息。请发送 /登记 加投诉内容，或引用要登记的消息。"
+
+
+def case_voided(number: str) -> str:
+    return f"投诉 {number} 已作废（误登记），不计入统计。"
+
+
+def case_voided_for_merchant(number: str) -> str:
+    return f"投诉 {number} 系误登记，已作废，无需处理。"
+
+
+def void_refused(number: str) -> str:
+    return f"只有工作人员，或投诉人在登记后 10 分钟内，可以作废投诉 {number}。"
+
+
 # --- mediation thread
 
 
@@ -257,6 +281,8 @@ def not_your_case(number: str) -> str:
 USAGE_HELP = "/help —— 查看可用指令"
 USAGE_CASE = "/case 编号 —— 查看案件进展，如 /case CY-202606-0007"
 USAGE_WITHDRAW = "/withdraw 编号 —— 撤回投诉"
+USAGE_REGISTER = "/登记 [投诉内容] —— 把消息登记为投诉（不写内容：登记最近一条疑似投诉）"
+USAGE_VOID = "/不是投诉 编号 —— 作废误登记的投诉"
 USAGE_BIND = "/bind @成员 商家名称 [统一社会信用代码] [网格] —— 绑定商家"
 USAGE_ACCEPT = "/accept 编号 —— 受理案件"
 USAGE_ASSIGN = "/assign 编号 @工作人员 —— 指派承办人"
@@ -741,3 +767,33 @@ SANDBOX_PRIVATE_HINT = (
     "也可以在下面直接私聊调解助手。"
 )
 SANDBOX_EXPORT_LINK = "下载统计表"
+
+
+# --- `tiaojie model train / rollback` (issue 16): printed to the operator
+
+
+def model_train_needs_sklearn() -> str:
+    return (
+        "重新训练需要 scikit-learn（train 附加依赖），运行时不需要。请先安装："
+        'pip install -e ".[train]"（或 make model 所用的环境），再运行 tiaojie model train。'
+    )
+
+
+def model_trained(corrections: int, skipped: int, path: str, previous: str) -> str:
+    return (
+        f"已用出厂训练集和本地 {corrections} 条纠正样本重新训练"
+        f"（另有 {skipped} 条由规则直接判定，未计入），新模型：{path}；"
+        f"原模型已保存为 {previous}，可用 tiaojie model rollback 恢复。重启机器人后生效。"
+    )
+
+
+def model_figures(name: str, before: str, after: str) -> str:
+    return f"{name}\n  训练前：{before}\n  训练后：{after}"
+
+
+def model_rolled_back(path: str) -> str:
+    return f"已恢复上一版模型：{path}。重启机器人后生效。"
+
+
+def model_nothing_to_roll_back() -> str:
+    return "没有可恢复的上一版模型（尚未用 tiaojie model train 训练过）。"

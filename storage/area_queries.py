@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import CaseStatus
+from mediation.cases import UNCOUNTED_STATUSES
 from mediation.reports import Month
 
 from .models import Case
@@ -35,7 +35,7 @@ async def received_by_area(
 ) -> AreaSplit:
     statement = (
         select(Case.street, Case.community, Case.grid, func.count())
-        .where(received_in(month, tz), Case.status != CaseStatus.MERGED.value)
+        .where(received_in(month, tz), Case.status.not_in([s.value for s in UNCOUNTED_STATUSES]))
         .group_by(Case.street, Case.community, Case.grid)
     )
     if office_id is not None:

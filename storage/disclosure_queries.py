@@ -21,6 +21,7 @@ from mediation.disclosure import DisclosureCase
 from mediation.workdays import WorkingCalendar
 
 from .models import Case, CaseEvent, Merchant
+from .report_queries import counted
 
 
 async def disclosure_cases(
@@ -54,7 +55,7 @@ async def disclosure_cases(
         )
         .outerjoin(Merchant, Merchant.id == Case.merchant_id)
         .outerjoin(first_answers, first_answers.c.case_id == Case.id)
-        .where(Case.received_at >= since, Case.status != CaseStatus.MERGED.value)
+        .where(Case.received_at >= since, counted())  # not merged or voided (UNCOUNTED_STATUSES)
     )
     facts = []
     for row in rows.all():

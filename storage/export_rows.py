@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import CaseStatus
+from mediation.cases import UNCOUNTED_STATUSES
 from mediation.reports import Month
 
 from .models import Case, Merchant
@@ -49,7 +49,7 @@ async def export_rows(session: AsyncSession, month: Month, tz: ZoneInfo) -> list
             Case.working_days_to_close,
         )
         .outerjoin(Merchant, Merchant.id == Case.merchant_id)
-        .where(active_in(month, tz), Case.status != CaseStatus.MERGED.value)
+        .where(active_in(month, tz), Case.status.not_in([s.value for s in UNCOUNTED_STATUSES]))
         .order_by(Case.received_at, Case.id)
     )
     rows: list[Row[Any]] = []

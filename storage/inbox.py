@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import InboxMessage
+from .models import InboxMessage, OutboxMessage
 from .upsert import insert_ignore
 
 RECEIVED = "received"
@@ -134,3 +134,22 @@ async def record_failure(
             state=FAILED if give_up else RECEIVED,
         )
     )
+
+
+async def answered_since(
+    session: AsyncSession, room_id: str, sender_id: str, route: str, since: datetime
+) -> bool:
+    """Whether the bot answered one of the sender's messages of this route in this room
+    since `since` (one question per sender and room in a while)."""
+    answered = await session.scalar(
+        select(OutboxMessage.id)
+        .join(InboxMessage, OutboxMessage.cause_inbox_id == InboxMessage.id)
+        .where(
+            InboxMessage.room_id == room_id,
+            InboxMessage.sender_id == sender_id,
+            InboxMessage.route == route,
+            InboxMessage.received_at >= since,
+        )
+        .limit(1)
+    )
+    return answered is not None

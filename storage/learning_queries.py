@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import CLOSED_STATUSES
+from mediation.cases import CLOSED_STATUSES, UNCOUNTED_STATUSES
 from mediation.hot_issues import HotIssueCase
 
 from .models import Case, TypicalCase
@@ -19,7 +19,9 @@ SEARCHED_CLOSED_CASES = 2000  # an office's newest closed cases /案例 searches
 async def closed_cases(
     session: AsyncSession, office_id: int | None, limit: int = SEARCHED_CLOSED_CASES
 ) -> list[Case]:
-    query = select(Case).where(Case.status.in_([status.value for status in CLOSED_STATUSES]))
+    query = select(Case).where(
+        Case.status.in_([status.value for status in CLOSED_STATUSES - UNCOUNTED_STATUSES])
+    )
     if office_id is not None:
         query = query.where(Case.office_id == office_id)
     query = query.order_by(Case.closed_at.desc(), Case.id.desc()).limit(limit)

@@ -384,3 +384,19 @@ class TypicalCase(Base):
     updated_at: Mapped[datetime]
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     withdrawn_at: Mapped[datetime | None]
+
+
+class DetectorCorrection(Base):
+    """A person's correction of the complaint detector, kept as a labelled example for
+    `tiaojie model train` (issue 16; migration 0050): the masked text only, 1 for a message
+    registered by hand (「登记」, /登记), 0 for a case voided as not a complaint (/不是投诉)."""
+
+    __tablename__ = "detector_corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masked_text: Mapped[str] = mapped_column(Text)
+    label: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32))  # reply, command, void
+    actor_id: Mapped[str] = mapped_column(String(128))
+    inbox_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime]

@@ -21,7 +21,7 @@ from an index on the UTC month of receipt (migration 0009).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -49,7 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import CaseStatus
+from mediation.cases import UNCOUNTED_STATUSES, CaseStatus
 from mediation.deadlines import DeadlinePolicy
 from mediation.reports import (
     TOP_N,
@@ -86,19 +86,27 @@ _FACT_COLUMNS = (
 )
 
 
+def counted() -> ColumnElement[bool]:
+    """Not a case that is in no figure (`UNCOUNTED_STATUSES`: voided, opened by mistake)."""
+    return Case.status.not_in(sorted(status.value for status in UNCOUNTED_STATUSES))
+
+
 def active_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
-    """Cases received before the month ended and not closed before it began.
+    """Counted cases received before the month ended and not closed before it began.
 
     That is every case received, accepted or closed in the month, or open at its end.
     """
     return and_(
         Case.received_at < month.end_utc(tz),
         or_(Case.closed_at.is_(None), Case.closed_at >= month.start_utc(tz)),
+        counted(),
     )
 
 
 def received_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
-    return and_(Case.received_at >= month.start_utc(tz), Case.received_at < month.end_utc(tz))
+    return and_(
+        Case.received_at >= month.start_utc(tz), Case.received_at < month.end_utc(tz), counted()
+    )
 
 
 def in_grid(grid: str) -> ColumnElement[bool]:
@@ -187,16 +195,9 @@ async def monthly_report(
     policy = policy or DeadlinePolicy()
     as_of = month.end_utc(tz) if now is None else min(month.end_utc(tz), now)
     scope = ReportScope(month, tz, grid)
-    merged = await _merged_cases(session, scope)
     by_category, by_problem = await _received_by_category_and_problem(session, scope)
-    by_merchant, by_grid = await _received_by_merchant(
-        session, scope, every_name=any(case.received("") for case in merged)
-    )
+    by_merchant, by_grid = await _received_by_merchant(session, scope)
     month_totals = await _month_totals(session, scope, as_of)
-    if merged:
-        month_totals = _without_merged(
-            merged, scope, as_of, month_totals, by_category, by_problem, by_merchant, by_grid
-        )
     overdue = month_totals.overdue + month_totals.open_overdue
     working_days_total, working_days_cases = (
         month_totals.working_days_total,
@@ -306,6 +307,7 @@ def _received(with_grid: bool, period: str = "") -> list[ColumnElement[bool]]:
     return [
         Case.received_at >= bindparam(start, type_=UTCDateTime),
         Case.received_at < bindparam(end, type_=UTCDateTime),
+        counted(),
         *_in_grid(with_grid),
     ]
 
@@ -317,6 +319,7 @@ def _closed(with_grid: bool) -> list[ColumnElement[bool]]:
         Case.closed_at >= bindparam("start", type_=UTCDateTime),
         Case.closed_at < end,
         Case.received_at < end,
+        counted(),
         *_in_grid(with_grid),
     ]
 
@@ -397,7 +400,7 @@ def _received_by_statement() -> CompoundSelect:
 
 
 async def _received_by_merchant(
-    session: AsyncSession, scope: ReportScope, *, every_name: bool = False
+    session: AsyncSession, scope: ReportScope
 ) -> tuple[dict[str | None, int], dict[str | None, int]]:
     """(cases received per merchant name, at least every name tied with the TOP_N-th;
     cases received per grid). Registry merchants go by their registry name and grid,
@@ -406,15 +409,14 @@ async def _received_by_merchant(
     Only the names that can reach the top come back: a registry merchant with at least
     the TOP_N-th largest count among registry merchants (the same name's complaints without
     a merchant only add to it), and every name used by such complaints, with the registry
-    merchant of that name if there is one. `every_name`: every registry merchant comes back
-    (merged cases are taken off afterwards, which may change who reaches the top).
+    merchant of that name if there is one.
     """
     # SQLite sorts a GROUP BY; its month index reads the month's cases merchant by merchant
     by_month_index = not scope.with_grid and session.get_bind().dialect.name == "sqlite"
     top, everyone = _received_by_merchant_statements(scope.with_grid, by_month_index)
-    rows = (await session.execute(everyone if every_name else top, scope.params)).all()
+    rows = (await session.execute(top, scope.params)).all()
     blank = any(kind == "registered" and not (label or "").strip() for kind, label, _ in rows)
-    if blank and not every_name:
+    if blank:
         rows = (await session.execute(everyone, scope.params)).all()  # blank to Python only
     registered = {label: int(count) for kind, label, count in rows if kind == "registered"}
     merchants: dict[str | None, int] = dict(registered)
@@ -438,7 +440,11 @@ def _per_merchant_by_month_index() -> Select[Any]:
     registered = Case.merchant_id.is_not(None)
     utc_month = (
         select(Case.merchant_id, func.count().label("cases"))
-        .where(_received_month() == bindparam("received_month", type_=String), registered)
+        .where(
+            _received_month() == bindparam("received_month", type_=String),
+            registered,
+            counted(),
+        )
         .group_by(Case.merchant_id)
     )
 
@@ -449,6 +455,7 @@ def _per_merchant_by_month_index() -> Select[Any]:
                 Case.received_at >= bindparam(f"{name}_start", type_=UTCDateTime),
                 Case.received_at < bindparam(f"{name}_end", type_=UTCDateTime),
                 registered,
+                counted(),
             )
             .group_by(Case.merchant_id)
         )
@@ -590,7 +597,7 @@ def _month_totals_statement(with_grid: bool) -> Select[Any]:
     grid = _in_grid(with_grid)
     # accepted in the month and active in it, as the report counts them
     active = [Case.received_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= start)]
-    in_month = [Case.accepted_at >= start, Case.accepted_at < end]
+    in_month = [Case.accepted_at >= start, Case.accepted_at < end, counted()]
     if with_grid:  # one short range of the merchant index per merchant of the grid
         accepted = [count(*in_month, *active, *grid), literal(0)]
     else:  # every case whose timeline is in order is active; the others (normally none) are
@@ -611,159 +618,12 @@ def _month_totals_statement(with_grid: bool) -> Select[Any]:
         func.count(Case.working_days_to_close),
         func.count().filter(overdue),
         count(Case.closed_at.is_(None), overdue, *grid),
-        count(Case.closed_at >= end, overdue, *grid),
-        count(facts_unknown()),
+        count(Case.closed_at >= end, overdue, counted(), *grid),
+        count(facts_unknown(), counted()),
         *accepted,
         count(*_received(with_grid, "previous")),
         count(*_received(with_grid, "last_year")),
     ).where(*_closed(with_grid))
-
-
-@dataclass(frozen=True)
-class _MergedCase:
-    """A case merged into another (a duplicate): the statements count it like any other, so
-    what it added is taken off again (`_without_merged`). Merged cases are few."""
-
-    received_at: datetime
-    accepted_at: datetime | None
-    closed_at: datetime | None
-    category: str | None
-    problem: str | None
-    merchant_label: str | None  # the registry name, or the name in the complaint
-    grid: str | None  # the registry merchant's grid (None: not a registry merchant)
-    registered: bool
-    in_scope: bool  # in the report's grid, or no grid asked for
-    rating: int | None
-    overdue_at: datetime | None
-    working_days_to_close: int | None
-    params: dict[str, Any]
-
-    def received(self, period: str) -> bool:
-        start, end = (f"{period}_start", f"{period}_end") if period else ("start", "end")
-        return self.in_scope and self.params[start] <= self.received_at < self.params[end]
-
-    def closed_in_month(self) -> bool:
-        start, end = self.params["start"], self.params["end"]
-        return (
-            self.in_scope
-            and self.closed_at is not None
-            and start <= self.closed_at < end
-            and self.received_at < end
-        )
-
-    def open_at_end(self) -> bool:
-        """Closed (merged) after the month: the statements count it as open at its end."""
-        closed_at = self.closed_at
-        return self.in_scope and closed_at is not None and closed_at >= self.params["end"]
-
-    def overdue(self, as_of: datetime) -> bool:
-        return self.overdue_at is not None and self.overdue_at <= as_of
-
-    def accepted_and_active(self) -> bool:
-        start, end = self.params["start"], self.params["end"]
-        return (
-            self.in_scope
-            and self.accepted_at is not None
-            and start <= self.accepted_at < end
-            and self.received_at < end
-            and (self.closed_at is None or self.closed_at >= start)
-        )
-
-
-async def _merged_cases(session: AsyncSession, scope: ReportScope) -> list[_MergedCase]:
-    """The merged cases received before the month ended (the front of
-    `ix_cases_status_money`: one short range)."""
-    rows = await session.execute(
-        select(
-            Case.received_at,
-            Case.accepted_at,
-            Case.closed_at,
-            Case.category,
-            Case.problem,
-            Case.merchant_id,
-            func.coalesce(Merchant.name, Case.merchant_name).label("merchant_label"),
-            Merchant.grid,
-            Case.rating,
-            Case.overdue_at,
-            Case.working_days_to_close,
-        )
-        .outerjoin(Merchant, Merchant.id == Case.merchant_id)
-        .where(
-            Case.status == CaseStatus.MERGED.value,
-            Case.received_at < bindparam("end", type_=UTCDateTime),
-        ),
-        scope.params,
-    )
-    grid_words = scope.grid.strip() if scope.grid else None
-    return [
-        _MergedCase(
-            received_at=row.received_at,
-            accepted_at=row.accepted_at,
-            closed_at=row.closed_at,
-            category=row.category,
-            problem=row.problem,
-            merchant_label=row.merchant_label,
-            grid=row.grid,
-            registered=row.merchant_id is not None,
-            in_scope=grid_words is None or grid_words in (row.grid or ""),
-            rating=row.rating,
-            overdue_at=row.overdue_at,
-            working_days_to_close=row.working_days_to_close,
-            params=scope.params,
-        )
-        for row in rows.all()
-    ]
-
-
-def _without_merged(
-    merged: list[_MergedCase],
-    scope: ReportScope,
-    as_of: datetime,
-    totals: _MonthTotals,
-    by_category: dict[str | None, int],
-    by_problem: dict[str | None, int],
-    by_merchant: dict[str | None, int],
-    by_grid: dict[str | None, int],
-) -> _MonthTotals:
-    """The figures without what the merged cases added (the splits are changed in place)."""
-
-    def take_off(counts: dict[str | None, int], key: str | None) -> None:
-        if key in counts:
-            counts[key] -= 1
-            if counts[key] <= 0:
-                del counts[key]
-
-    changes: dict[str, int] = {}
-
-    def less(name: str, by: int = 1) -> None:
-        changes[name] = changes.get(name, getattr(totals, name)) - by
-
-    for case in merged:
-        if case.received(""):
-            take_off(by_category, case.category)
-            take_off(by_problem, case.problem)
-            if case.registered or case.merchant_label is not None:
-                take_off(by_merchant, case.merchant_label)
-            if case.registered:
-                take_off(by_grid, case.grid)
-        for period in ("previous", "last_year"):
-            if case.received(period):
-                less(f"{period}_received")
-        if case.closed_in_month():
-            less("cases")
-            if case.rating is not None:
-                less("rating_total", case.rating)
-                less("rated")
-            if case.working_days_to_close is not None:
-                less("working_days_total", case.working_days_to_close)
-                less("working_days_cases")
-            if case.overdue(as_of):
-                less("overdue")
-        elif case.open_at_end() and case.overdue(as_of):
-            less("open_overdue")
-        if case.accepted_and_active():
-            less("accepted")
-    return replace(totals, **changes)
 
 
 _TYPICAL_LOOKAHEAD = 8  # amounts read past the last typical case, to see its ties
@@ -858,7 +718,7 @@ async def _judge_unknown(
     """
     unknown = await session.execute(
         select(Case.received_at, Case.accepted_at, Case.closed_at, Case.merchant_id).where(
-            facts_unknown(), Case.status != CaseStatus.MERGED.value
+            facts_unknown(), counted()
         )
     )
     grid_merchants: set[int] | None = None

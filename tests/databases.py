@@ -48,6 +48,7 @@ BOTH_DATABASES = frozenset(
         "test_flood_control",
         "test_outbox_delivery",
         "test_erasure",
+        "test_unsure_and_corrections",
     }
 )
 # Tests in those modules that look inside the SQLite file itself.

@@ -67,7 +67,7 @@ async def test_help_is_the_usage_lines_of_what_the_asker_may_run(group: Group) -
     (for_consumer,) = await group.bot_replies()
     usable = [command for command in COMMANDS if Role.UNKNOWN in command.roles]
     assert for_consumer == templates.help_text([command.usage for command in usable])
-    assert {command.name for command in usable} == {"help", "case", "withdraw"}
+    assert {command.name for command in usable} == {"help", "case", "withdraw", "不是投诉"}
 
 
 @pytest.mark.parametrize(

@@ -27,22 +27,37 @@ import argparse
 import csv
 import hashlib
 import json
-import math
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mediation.parsing import ComplaintParser  # noqa: E402
 from mediation.parsing.features import RULE  # noqa: E402
+from mediation.parsing.fitting import (  # noqa: E402
+    CHAT_WEIGHT,
+    CHATTER_GROUPS,
+    DECISIVE_PROBABILITY,
+    SURE_PRECISION,
+    VECTORS,
+    Vector,
+    artifact,
+    artifact_json,
+    build_matrix,
+    choose_sure,
+    choose_unsure,
+    fit,
+    fit_platt,
+    known_only,
+    pooled_scores,
+    sigmoid,
+    write_vectors,
+)
 from mediation.parsing.model import DetectorModel  # noqa: E402
 
 LABELS = REPO / "training" / "labels"
@@ -50,17 +65,7 @@ CHAT = REPO / "training" / "chat"
 DEV = REPO / "tests" / "data" / "group_messages_dev.jsonl"
 OUT = REPO / "mediation" / "parsing" / "data" / "detector.json"
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
-C = 32.0  # inverse regularisation strength
 MIN_DF = 2  # a text feature must occur in at least this many training messages
-CHAT_WEIGHT = 2.0  # group-chat messages (the bot's own register) count double
-# The "sure" band: precision at least 0.97 over every labelled message (cross-validated).
-SURE_PRECISION = 0.97
-MIN_SUPPORT = 100
-UNSURE_CHATTER_SHARE = 0.03
-# Ordinary chatter for the "unsure" budget: Weibo chit-chat, news headlines, our chit-chat.
-CHATTER_GROUPS = ("lccc_weibo_chat", "thucnews_headlines", "chat:chitchat")
-WEIGHT_FLOOR = 1e-4
-DECISIVE_PROBABILITY = 0.02
 
 
 @dataclass(frozen=True)
@@ -142,75 +147,6 @@ def featurise(parser: ComplaintParser, examples: list[Example]) -> list[dict[str
     return [parser.detector_features(example.text) for example in examples]
 
 
-def known_only(row: dict[str, float], vocabulary: dict[str, int]) -> dict[str, float]:
-    """The text features the model knows, scaled by 1/sqrt(their number) (as the bot does):
-    words the model never saw (a dialect, a new product) do not dilute the ones it knows."""
-    text = [name for name in row if name in vocabulary and not name.startswith(RULE)]
-    scale = 1.0 / math.sqrt(len(text)) if text else 0.0
-    values = dict.fromkeys(text, scale)
-    values.update((name, value) for name, value in row.items() if name.startswith(RULE))
-    return values
-
-
-def build_matrix(rows: list[dict[str, float]], vocabulary: dict[str, int]) -> csr_matrix:
-    data: list[float] = []
-    indices: list[int] = []
-    indptr = [0]
-    for row in rows:
-        for name in sorted(row):
-            column = vocabulary.get(name)
-            if column is not None:
-                indices.append(column)
-                data.append(row[name])
-        indptr.append(len(indices))
-    return csr_matrix(
-        (np.array(data), np.array(indices), np.array(indptr)), shape=(len(rows), len(vocabulary))
-    )
-
-
-def fit(x: csr_matrix, y: np.ndarray, weights: np.ndarray) -> LogisticRegression:
-    model = LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=0)
-    model.fit(x, y, sample_weight=weights)
-    return model
-
-
-def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    platt = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
-    platt.fit(scores.reshape(-1, 1), y)
-    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def choose_sure(
-    probabilities: np.ndarray, y: np.ndarray, constraints: list[tuple[np.ndarray, float]]
-) -> float:
-    """The lowest threshold at which each (mask, precision) holds: the messages of that mask
-    at or above the threshold are complaints at least that often (over at least MIN_SUPPORT
-    messages, so a handful at the very top cannot decide it)."""
-    best = 1.0
-    for threshold in np.unique(probabilities)[::-1]:
-        predicted = probabilities >= threshold
-        held = True
-        for mask, precision in constraints:
-            chosen = predicted & mask
-            if chosen.sum() < MIN_SUPPORT or y[chosen].mean() < precision:
-                held = False
-        if held:
-            best = float(threshold)
-    return round(best, 4)
-
-
-def choose_unsure(chatter: np.ndarray, sure: float) -> float:
-    """The lowest threshold that asks about at most UNSURE_CHATTER_SHARE of ordinary chatter."""
-    allowed = int(UNSURE_CHATTER_SHARE * len(chatter))
-    ranked = np.sort(chatter)[::-1]
-    threshold = float(ranked[allowed]) + 1e-4 if allowed < len(ranked) else 0.0
-    return round(min(max(threshold, 0.05), sure), 4)
-
-
 def figures(name: str, y: np.ndarray, probabilities: np.ndarray, sure: float, unsure: float) -> str:
     """One source's line: precision, recall, F1 of the sure band; how many were sure and
     unsure; recall of sure and unsure together."""
@@ -240,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     options.add_argument("--out", type=Path, default=OUT)
     options.add_argument("--errors", action="store_true", help="list out-of-fold mistakes")
+    options.add_argument("--vectors", type=Path, default=VECTORS, help="training vectors out")
+    options.add_argument(
+        "--export-only", action="store_true", help="write the training vectors, fit nothing"
+    )
     args = options.parse_args(argv)
 
     examples = read_labels(args.corpus) + read_chat()
@@ -274,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [known_only(row, vocabulary) for row in rows]
     x = build_matrix(rows, vocabulary)
     print(f"{len(vocabulary)} features (text features in >= {MIN_DF} messages, all rule cues)")
+    export_vectors(args.vectors, vocabulary_names, examples, dict(zip(kept, rows, strict=True)))
+    if args.export_only:
+        return 0
 
     # Leave one source out: the honest figure for a style never seen.
     grouped = np.zeros(len(rows))
@@ -284,10 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         model = fit(x[~test], y[~test], weights[~test])
         grouped[test] = model.decision_function(x[test])
     # Stratified folds over messages: calibration and thresholds for the shipped model.
-    pooled = np.zeros(len(rows))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    for train, test in folds.split(np.zeros(len(y)), y):
-        pooled[test] = fit(x[train], y[train], weights[train]).decision_function(x[test])
+    pooled = pooled_scores(x, y, weights)
     a, b = fit_platt(pooled, y)
 
     all_y = np.array([e.label for e in examples])
@@ -335,32 +275,41 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     final = fit(x, y, weights)
-    coefficients = final.coef_[0]
-    weights_out = {
-        name: float(f"{coefficients[index]:.6g}")
-        for name, index in vocabulary.items()
-        if abs(coefficients[index]) >= WEIGHT_FLOOR or not name.startswith(RULE)
-    }
     digest = hashlib.sha256()
     for e in examples:
         digest.update(f"{e.group}\t{e.key}\t{e.label}\n".encode())
-    artifact = {
-        "version": digest.hexdigest()[:12],
-        "trained_on": len(rows),
-        "bias": float(f"{final.intercept_[0]:.6g}"),
-        "platt": {"a": float(f"{a:.6g}"), "b": float(f"{b:.6g}")},
-        "thresholds": {"sure": sure, "unsure": unsure},
-        "weights": dict(sorted(weights_out.items())),
-    }
-    args.out.write_text(
-        json.dumps(artifact, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
-        encoding="utf-8",
+    out = artifact(
+        final,
+        vocabulary,
+        version=digest.hexdigest()[:12],
+        trained_on=len(rows),
+        platt=(a, b),
+        sure=sure,
+        unsure=unsure,
     )
+    args.out.write_text(artifact_json(out), encoding="utf-8")
     print(
         f"\nwrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, "
-        f"{len(weights_out)} weights, version {artifact['version']})"
+        f"{len(out['weights'])} weights, version {out['version']})"
     )
     return 0
+
+
+def export_vectors(
+    path: Path, vocabulary: list[str], examples: list[Example], rows: dict[int, dict[str, float]]
+) -> None:
+    """The training set as feature vectors for `tiaojie model train` (no texts)."""
+    vectors = [
+        Vector(
+            e.group,
+            e.label,
+            CHAT_WEIGHT if e.group.startswith("chat:") or e.group == "group_dev" else 1.0,
+            rows.get(index),
+        )
+        for index, e in enumerate(examples)
+    ]
+    write_vectors(path, vocabulary, vectors)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {len(vectors)} examples)")
 
 
 if __name__ == "__main__":

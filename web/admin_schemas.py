@@ -26,6 +26,7 @@ class StatusFilter(StrEnum):
     WITHDRAWN = CaseStatus.WITHDRAWN.value
     REFUSED = CaseStatus.REFUSED.value
     MERGED = CaseStatus.MERGED.value
+    VOIDED = CaseStatus.VOIDED.value
     OPEN = "open"  # any status still in progress
     CLOSED = "closed"  # any final status
 

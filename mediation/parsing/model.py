@@ -63,6 +63,20 @@ class DetectorModel:
         return e / (1.0 + e)
 
 
+DEPLOYED = Path("model") / ARTIFACT  # under the data directory: `tiaojie model train`
+PREVIOUS = Path("model") / "detector.previous.json"  # what `tiaojie model rollback` restores
+
+
+def deployed_model(data_dir: Path) -> DetectorModel:
+    """The model `tiaojie model train` wrote for this deployment, else the shipped one."""
+    path = data_dir / DEPLOYED
+    return load_model(path) if path.exists() else load_model()
+
+
+def shipped_json() -> str:
+    return resources.files("mediation.parsing.data").joinpath(ARTIFACT).read_text("utf-8")
+
+
 def load_model(path: Path | None = None) -> DetectorModel:
     if path is not None:
         return DetectorModel.from_json(json.loads(path.read_text(encoding="utf-8")))
@@ -71,5 +85,4 @@ def load_model(path: Path | None = None) -> DetectorModel:
 
 @cache
 def _shipped() -> DetectorModel:
-    text = resources.files("mediation.parsing.data").joinpath(ARTIFACT).read_text("utf-8")
-    return DetectorModel.from_json(json.loads(text))
+    return DetectorModel.from_json(json.loads(shipped_json()))

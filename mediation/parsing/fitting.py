@@ -1,0 +1,198 @@
+"""Fitting the complaint detector: the steps `make model` (training/train_detector.py) and
+`tiaojie model train` (handlers/model_training.py) share, and the shipped training vectors.
+
+Needs the `train` extra (scikit-learn, numpy, scipy); the bot never imports this module.
+
+`data/training_vectors.json.gz` holds the shipped training set as derived feature vectors,
+never texts: the vocabulary (feature names, sorted), then per example its group (source),
+label, weight and the [index, value] pairs of its features (None: settled by a decisive
+rule, scored as DECISIVE_PROBABILITY). Written with a fixed gzip header, so the same inputs
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from .features import RULE
+
+C = 32.0  # inverse regularisation strength
+CHAT_WEIGHT = 2.0  # group-chat messages (the bot's own register) count double
+SURE_PRECISION = 0.97  # the "sure" band: precision at least this (cross-validated)
+MIN_SUPPORT = 100
+UNSURE_CHATTER_SHARE = 0.03
+# Ordinary chatter for the "unsure" budget: Weibo chit-chat, news headlines, our chit-chat.
+CHATTER_GROUPS = ("lccc_weibo_chat", "thucnews_headlines", "chat:chitchat")
+WEIGHT_FLOOR = 1e-4
+DECISIVE_PROBABILITY = 0.02
+VECTORS = Path(__file__).parent / "data" / "training_vectors.json.gz"
+
+
+def known_only(row: dict[str, float], vocabulary: dict[str, int]) -> dict[str, float]:
+    """The text features the model knows, scaled by 1/sqrt(their number) (as the bot does):
+    words the model never saw (a dialect, a new product) do not dilute the ones it knows."""
+    text = [name for name in row if name in vocabulary and not name.startswith(RULE)]
+    scale = 1.0 / math.sqrt(len(text)) if text else 0.0
+    values = dict.fromkeys(text, scale)
+    values.update((name, value) for name, value in row.items() if name.startswith(RULE))
+    return values
+
+
+def build_matrix(rows: list[dict[str, float]], vocabulary: dict[str, int]) -> csr_matrix:
+    data: list[float] = []
+    indices: list[int] = []
+    indptr = [0]
+    for row in rows:
+        for name in sorted(row):
+            column = vocabulary.get(name)
+            if column is not None:
+                indices.append(column)
+                data.append(row[name])
+        indptr.append(len(indices))
+    return csr_matrix(
+        (np.array(data), np.array(indices), np.array(indptr)), shape=(len(rows), len(vocabulary))
+    )
+
+
+def fit(x: csr_matrix, y: np.ndarray, weights: np.ndarray) -> LogisticRegression:
+    model = LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=0)
+    model.fit(x, y, sample_weight=weights)
+    return model
+
+
+def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    platt = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+    platt.fit(scores.reshape(-1, 1), y)
+    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def pooled_scores(x: csr_matrix, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Out-of-fold scores of a stratified 5-fold split (fixed seed)."""
+    pooled = np.zeros(len(y))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    for train, test in folds.split(np.zeros(len(y)), y):
+        pooled[test] = fit(x[train], y[train], weights[train]).decision_function(x[test])
+    return pooled
+
+
+def choose_sure(
+    probabilities: np.ndarray, y: np.ndarray, constraints: list[tuple[np.ndarray, float]]
+) -> float:
+    """The lowest threshold at which each (mask, precision) holds: the messages of that mask
+    at or above the threshold are complaints at least that often (over at least MIN_SUPPORT
+    messages, so a handful at the very top cannot decide it)."""
+    best = 1.0
+    for threshold in np.unique(probabilities)[::-1]:
+        predicted = probabilities >= threshold
+        held = True
+        for mask, precision in constraints:
+            chosen = predicted & mask
+            if chosen.sum() < MIN_SUPPORT or y[chosen].mean() < precision:
+                held = False
+        if held:
+            best = float(threshold)
+    return round(best, 4)
+
+
+def choose_unsure(chatter: np.ndarray, sure: float) -> float:
+    """The lowest threshold that asks about at most UNSURE_CHATTER_SHARE of ordinary chatter."""
+    allowed = int(UNSURE_CHATTER_SHARE * len(chatter))
+    ranked = np.sort(chatter)[::-1]
+    threshold = float(ranked[allowed]) + 1e-4 if allowed < len(ranked) else 0.0
+    return round(min(max(threshold, 0.05), sure), 4)
+
+
+def artifact(
+    final: LogisticRegression,
+    vocabulary: dict[str, int],
+    *,
+    version: str,
+    trained_on: int,
+    platt: tuple[float, float],
+    sure: float,
+    unsure: float,
+) -> dict[str, Any]:
+    """The detector.json content of a fitted model."""
+    coefficients = final.coef_[0]
+    weights_out = {
+        name: float(f"{coefficients[index]:.6g}")
+        for name, index in vocabulary.items()
+        if abs(coefficients[index]) >= WEIGHT_FLOOR or not name.startswith(RULE)
+    }
+    return {
+        "version": version,
+        "trained_on": trained_on,
+        "bias": float(f"{final.intercept_[0]:.6g}"),
+        "platt": {"a": float(f"{platt[0]:.6g}"), "b": float(f"{platt[1]:.6g}")},
+        "thresholds": {"sure": sure, "unsure": unsure},
+        "weights": dict(sorted(weights_out.items())),
+    }
+
+
+def artifact_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+@dataclass(frozen=True)
+class Vector:
+    group: str
+    label: int
+    weight: float
+    features: dict[str, float] | None  # None: settled by a decisive rule
+
+
+def write_vectors(path: Path, vocabulary: list[str], vectors: list[Vector]) -> None:
+    index = {name: number for number, name in enumerate(vocabulary)}
+
+    def pairs(features: dict[str, float]) -> list[list[float]]:
+        return [[index[name], float(f"{value:.6g}")] for name, value in sorted(features.items())]
+
+    examples = [
+        {
+            "group": v.group,
+            "label": v.label,
+            "weight": v.weight,
+            "x": None if v.features is None else pairs(v.features),
+        }
+        for v in vectors
+    ]
+    text = json.dumps(
+        {"vocabulary": vocabulary, "examples": examples},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as out:
+        out.write(text.encode("utf-8"))
+    path.write_bytes(buffer.getvalue())
+
+
+def read_vectors(path: Path = VECTORS) -> tuple[list[str], list[Vector]]:
+    data = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+    vocabulary: list[str] = data["vocabulary"]
+    vectors = [
+        Vector(
+            row["group"],
+            int(row["label"]),
+            float(row["weight"]),
+            None if row["x"] is None else {vocabulary[i]: float(v) for i, v in row["x"]},
+        )
+        for row in data["examples"]
+    ]
+    return vocabulary, vectors
