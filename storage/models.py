@@ -388,7 +388,7 @@ class TypicalCase(Base):
 
 class DetectorCorrection(Base):
     """A person's correction of the complaint detector, kept as a labelled example for
-    `tiaojie model train` (issue 16; migration 0050): the masked text only, 1 for a message
+    `tiaojie model train` (issue 16; migration 0016): the masked text only, 1 for a message
     registered by hand (「登记」, /登记), 0 for a case voided as not a complaint (/不是投诉)."""
 
     __tablename__ = "detector_corrections"
