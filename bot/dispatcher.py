@@ -27,6 +27,7 @@ from .messages import IncomingMessage
 log = logging.getLogger(__name__)
 
 RETRY_DELAY_SECONDS = 1.0
+STOP_SECONDS = 10.0  # stopping waits this long for the message in hand
 MAX_RETRY_DELAY_SECONDS = 30.0
 
 
@@ -64,6 +65,9 @@ class MessageDispatcher:
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._retries: dict[int, asyncio.TimerHandle] = {}
+        self._stopping = False
+        self._idle = asyncio.Event()  # cleared while a message is being handled
+        self._idle.set()
         self._replies_queued = False  # replies committed since the sender was last woken
 
     async def accept(self, message: IncomingMessage) -> bool:
@@ -101,10 +105,18 @@ class MessageDispatcher:
             handle.cancel()
         self._retries.clear()
         if self._worker is not None:
+            # the message in hand is finished first: a transaction cut off inside a statement
+            # left SQLite's connection (and the process) hanging; the queued rest stay
+            # `received` and are handled after the restart
+            self._stopping = True
+            with suppress(TimeoutError):
+                async with asyncio.timeout(STOP_SECONDS):
+                    await self._idle.wait()
             self._worker.cancel()
             with suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
+            self._stopping = False
 
     async def drain(self) -> None:
         """Wait until every queued message has been handled (tests and shutdown)."""
@@ -114,12 +126,16 @@ class MessageDispatcher:
         while True:
             inbox_id = await self._queue.get()
             try:
+                if self._stopping:
+                    continue
+                self._idle.clear()
                 await self.catch_up_reference_data()
                 await self.process(inbox_id)
                 if self._queue.empty():  # caught up: the sender takes every reply so far
                     self._wake_sender()
             finally:
                 self._queue.task_done()
+                self._idle.set()
 
     async def catch_up_reference_data(self) -> None:
         """Reload merchants or the calendar if another process changed them since."""

@@ -29,6 +29,7 @@ from .messages import OutgoingMessage
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+STOP_SECONDS = 10.0  # stopping waits this long for the delivery round under way
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_MAX = timedelta(minutes=5)
 MAX_BATCH = 20
@@ -61,6 +62,7 @@ class OutboxSender:
         self._lock = asyncio.Lock()
         # claimed rows a failed round could not give back: given back first thing next round
         self._held: set[int] = set()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -80,18 +82,29 @@ class OutboxSender:
         return bind is not None and bind.dialect.name == "sqlite"
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let the round under way finish (a send cut off inside its database write left
+        SQLite's connection, and the process, hanging), then stop; cancel after
+        STOP_SECONDS."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        done, _ = await asyncio.wait({self._task}, timeout=STOP_SECONDS)
+        if not done:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
+        self._stopping = False
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except Exception:
                 log.exception("outbox: delivery round failed; retrying")
+            if self._stopping:
+                break
             # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` can swallow the
             # cancel of `stop()` when a wake-up lands at the same moment, and the task runs on
             with suppress(TimeoutError):
