@@ -445,8 +445,11 @@ class DatabaseView:
             cases[str(message_id)].append(str(number))
         return dict(cases)
 
-    def outbox_states(self) -> dict[str, int]:
-        rows = self.rows("SELECT state, count(*) FROM outbox GROUP BY state")
+    def outbox_states(self, *, replies_only: bool = False) -> dict[str, int]:
+        """Outbox rows by state; `replies_only`: the bot's answers to messages, without what
+        it posts on its own (staff alerts such as a category's spike)."""
+        where = " WHERE cause_inbox_id IS NOT NULL" if replies_only else ""
+        rows = self.rows(f"SELECT state, count(*) FROM outbox{where} GROUP BY state")
         return {str(state): int(n) for state, n in rows}  # type: ignore[call-overload]
 
 
