@@ -407,7 +407,7 @@ async def merchants_command(settings: Settings, args: argparse.Namespace) -> int
 
     from handlers.registry_files import RegistryFileError, read_import_plan, write_registry_file
     from handlers.registry_import import import_registry, registry_entries
-    from mediation import programme_templates as say
+    from mediation import templates as say
     from mediation.clock import SystemClock
     from mediation.registry import export_rows
     from storage.db import create_engine, create_session_factory

@@ -11,8 +11,8 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from mediation import programme_templates as say
 from mediation import templates
+from mediation import templates as say
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind, ready_for_mediation
 from mediation.lifecycle import CaseAction, actor_for

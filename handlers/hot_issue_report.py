@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.hot_issues import (
     BASELINE_MONTHS,
     CategoryKeywords,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.cases import CLOSED_STATUSES, CaseStatus
 from mediation.charts import NoChineseFont
 from mediation.registry import trading_concerns

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mediation import programme_templates as say
 from mediation import templates
+from mediation import templates as say
 from mediation.reports import Month, MonthlyReport, last_completed_month
 from mediation.workdays import WorkingCalendar
 from storage import offices, outbox, summaries

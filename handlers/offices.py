@@ -9,7 +9,7 @@ invisible: everything is in office 1.
 
 from __future__ import annotations
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.offices import DEFAULT_PREFIX
 from storage import offices
 

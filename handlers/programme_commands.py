@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from mediation import programme_templates as say
 from mediation import templates
+from mediation import templates as say
 from mediation.cases import CaseStatus, EventKind
 from mediation.roles import Role
 from mediation.similar import SearchDocument, answer_lines, most_similar

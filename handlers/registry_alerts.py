@@ -17,7 +17,7 @@ from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.disclosure import merchants_to_review
 from mediation.registry import licences_expiring
 from mediation.reports import Month

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.registry import Cell, ImportPlan, RegistryHeaderError, read_rows
 
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})

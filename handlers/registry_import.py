@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.registry import (
     BusinessStatus,
     ImportPlan,

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mediation import programme_templates as say
 from mediation import templates
+from mediation import templates as say
 from mediation.cases import CaseStatus
 from mediation.deadlines import DeadlinePolicy
 from mediation.registry import trading_concerns

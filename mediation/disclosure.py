@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.cases import CaseStatus
 from mediation.reports import Month
 

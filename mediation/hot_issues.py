@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.keywords import Tokenize, content_words, jieba_words
 from mediation.reports import UNCLASSIFIED, Month
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.privacy import strip_hidden
 
 Cell = str | int | float | date | datetime | None

@@ -18,7 +18,7 @@ Interface:
   reload), `.search(query, limit=3) -> tuple[SearchHit, ...]`;
 - `most_similar(query, documents, *, limit=3, tokenize=...)`, the same in one call;
 - `answer_lines(hits) -> list[str]`: one line each for the reply
-  (`programme_templates.similar_cases` wraps them).
+  (`templates.similar_cases` wraps them).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.keywords import Tokenize, content_words, jieba_search_words
 
 DEFAULT_LIMIT = 3

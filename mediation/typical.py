@@ -22,7 +22,7 @@ Interface:
 - `anonymised_merchant(name, category=None) -> str`: 某 + the name's trade (某饺子馆,
   某家电维修部), else a word for the category (某餐饮店), else 某商家;
 - `legal_point_key(category, problem, text) -> str`: which provision the write-up cites
-  (keys of `programme_templates.LEGAL_POINTS`): prepaid cards first, then food safety, then
+  (keys of `templates.LEGAL_POINTS`): prepaid cards first, then food safety, then
   distance selling returns, then the problem type; the general dispute-resolution article
   when nothing more specific fits.
 """
@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from mediation import programme_templates as say
+from mediation import templates as say
 from mediation.cases import CaseStatus, EventKind
 from mediation.privacy import mask_text
 from mediation.templates import local_day, shorten, yuan

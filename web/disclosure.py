@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from mediation.deadlines import DeadlinePolicy
 from mediation.disclosure import Disclosure, MerchantDisclosure, disclose_merchants, window_start
 from mediation.privacy import mask_text
-from mediation.programme_templates import iso_day
+from mediation.templates import iso_day
 from storage.disclosure_queries import committed_merchants, disclosure_cases
 
 from .board import REFRESH_SECONDS, _template
