@@ -37,6 +37,23 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 REFRESH_SECONDS = 600
 CHART_CACHE_SIZE = 32
 CHART_MAX_AGE_SECONDS = 60
+
+
+async def chart_response(draw: Callable[..., bytes], *args: Any) -> Response:
+    """A chart drawn off the event loop as a PNG response; 503 without a Chinese font."""
+    try:
+        png = await asyncio.to_thread(draw, *args)
+    except NoChineseFont:
+        return Response(
+            "服务器缺少中文字体，暂时无法生成图表",
+            status_code=503,
+            media_type="text/plain; charset=utf-8",
+        )
+    return Response(
+        png,
+        media_type="image/png",
+        headers={"Cache-Control": f"max-age={CHART_MAX_AGE_SECONDS}"},
+    )
 OfficeQuery = Annotated[str | None, Query(max_length=50, description="监管所名称；不填为全区")]
 
 
@@ -143,19 +160,7 @@ def board_router(
             title, bars = f"{month.label}投诉类别", report.by_category
         else:
             title, bars = f"{month.label}投诉问题", report.by_problem
-        try:
-            png = await asyncio.to_thread(_chart_png, title, tuple(bars))
-        except NoChineseFont:
-            return Response(
-                "服务器缺少中文字体，暂时无法生成图表",
-                status_code=503,
-                media_type="text/plain; charset=utf-8",
-            )
-        return Response(
-            png,
-            media_type="image/png",
-            headers={"Cache-Control": f"max-age={CHART_MAX_AGE_SECONDS}"},
-        )
+        return await chart_response(_chart_png, title, tuple(bars))
 
     @router.get("/api/public/stats", summary="公示数据（JSON，无需令牌，不含个人信息）")
     async def public_stats_json(

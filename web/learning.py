@@ -7,19 +7,17 @@ out, so nothing personal reaches a public page even from an old row.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from handlers.hot_issue_report import category_trend, hot_issues, hot_issues_json, trend_chart
-from mediation.charts import NoChineseFont
 from mediation.privacy import mask_text
 from mediation.reports import Month
 from storage import typical_cases
 
-from .board import CHART_MAX_AGE_SECONDS, HotIssueSource, OfficeQuery, _template
+from .board import HotIssueSource, OfficeQuery, _template, chart_response
 from .monthly import MonthError, MonthlyData
 
 PAGE_LIMIT = 100
@@ -56,19 +54,7 @@ def typical_cases_router(monthly: MonthlyData) -> APIRouter:
             return Response(error.message, status_code=404, media_type="text/plain; charset=utf-8")
         async with monthly.sessions() as session:
             series = await category_trend(session, parsed, monthly.timezone, office_id)
-        try:
-            png = await asyncio.to_thread(trend_chart, series)
-        except NoChineseFont:
-            return Response(
-                "服务器缺少中文字体，暂时无法生成图表",
-                status_code=503,
-                media_type="text/plain; charset=utf-8",
-            )
-        return Response(
-            png,
-            media_type="image/png",
-            headers={"Cache-Control": f"max-age={CHART_MAX_AGE_SECONDS}"},
-        )
+        return await chart_response(trend_chart, series)
 
     async def published(office: str | None, limit: int) -> list[dict[str, Any]]:
         office_id = await monthly.office_id(office)
