@@ -256,7 +256,8 @@ def corpus_report(parser: ComplaintParser, errors: bool) -> int:
             if row["id"] not in trained:
                 unseen.add(found)
         print(f"car headlines (13-24 chars, no demand or merchant words): recall {detected}")
-        print(f"  of which the detector was not trained on: recall {unseen}")
+        if unseen.total:
+            print(f"  of which the detector was not trained on: recall {unseen}")
     return leaks
 
 

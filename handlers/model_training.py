@@ -89,12 +89,11 @@ def train(data_dir: Path, corrections: list[tuple[str, int]]) -> int:
     a, b = fitting.fit_platt(pooled, y)
     probabilities = np.full(len(vectors), fitting.DECISIVE_PROBABILITY)
     probabilities[kept] = fitting.sigmoid(a * pooled + b)
-    all_y = np.array([v.label for v in vectors])
-    groups = np.array([v.group for v in vectors])
-    everything = np.ones(len(vectors), dtype=bool)
-    sure = fitting.choose_sure(probabilities, all_y, [(everything, fitting.SURE_PRECISION)])
-    chatter = np.isin(groups, fitting.CHATTER_GROUPS) & (all_y == 0)
-    unsure = fitting.choose_unsure(probabilities[chatter], sure)
+    sure, unsure = fitting.choose_thresholds(
+        probabilities,
+        np.array([v.label for v in vectors]),
+        np.array([v.group for v in vectors]),
+    )
     before = deployed_model(data_dir)
     artifact = fitting.artifact(
         fitting.fit(x, y, weights),

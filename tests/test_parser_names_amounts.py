@@ -114,3 +114,17 @@ def test_names_with_their_trade_and_platforms_before_a_shop(
     parser: ComplaintParser, text: str, merchant: str
 ) -> None:
     assert parser.parse(text).merchant == merchant
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"),
+    [
+        ("那边的悦动健身卡退不了，还剩两千多", "悦动健身"),
+        ("请问驾校报名交了3000元现在不给退怎么办", None),  # 现在 is not 在: no place here
+        ("我们现在不给退怎么办啊，顾客一直闹", None),
+    ],
+)
+def test_a_shops_card_names_the_shop_and_a_clause_is_no_place(
+    parser: ComplaintParser, text: str, merchant: str | None
+) -> None:
+    assert parser.parse(text).merchant == merchant

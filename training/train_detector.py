@@ -43,16 +43,15 @@ from mediation.parsing.fitting import (  # noqa: E402
     CHAT_WEIGHT,
     CHATTER_GROUPS,
     DECISIVE_PROBABILITY,
-    SURE_PRECISION,
     VECTORS,
     Vector,
     artifact,
     artifact_json,
     build_matrix,
-    choose_sure,
-    choose_unsure,
+    choose_thresholds,
     fit,
     fit_platt,
+    is_group_chat,
     known_only,
     pooled_scores,
     sigmoid,
@@ -202,9 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [vectors[i] for i in kept]  # type: ignore[misc]
     y = np.array([examples[i].label for i in kept])
     groups = [examples[i].group for i in kept]
-    weights = np.array(
-        [CHAT_WEIGHT if g.startswith("chat:") or g == "group_dev" else 1.0 for g in groups]
-    )
+    weights = np.array([CHAT_WEIGHT if is_group_chat(g) else 1.0 for g in groups])
 
     df = Counter(name for row in rows for name in row)
     vocabulary_names = sorted(
@@ -240,11 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         return probabilities
 
     pooled_p, grouped_p = spread(pooled), spread(grouped)
-    chat_mask = np.array([g.startswith("chat:") or g == "group_dev" for g in all_groups])
-    everything = np.ones(len(all_y), dtype=bool)
-    sure = choose_sure(pooled_p, all_y, [(everything, SURE_PRECISION)])
+    chat_mask = np.array([is_group_chat(g) for g in all_groups])
+    sure, unsure = choose_thresholds(pooled_p, all_y, all_groups)
     chatter_mask = np.isin(all_groups, CHATTER_GROUPS) & (all_y == 0)
-    unsure = choose_unsure(pooled_p[chatter_mask], sure)
     print(f"\nPlatt a={a:.4f} b={b:.4f}; thresholds: sure >= {sure}, unsure >= {unsure}")
     for title, probabilities in (
         ("Leave-one-source-out (each source unseen in training)", grouped_p),
@@ -303,7 +298,7 @@ def export_vectors(
         Vector(
             e.group,
             e.label,
-            CHAT_WEIGHT if e.group.startswith("chat:") or e.group == "group_dev" else 1.0,
+            CHAT_WEIGHT if is_group_chat(e.group) else 1.0,
             rows.get(index),
         )
         for index, e in enumerate(examples)

@@ -29,7 +29,10 @@ from .features import RULE
 
 C = 32.0  # inverse regularisation strength
 CHAT_WEIGHT = 2.0  # group-chat messages (the bot's own register) count double
-SURE_PRECISION = 0.97  # the "sure" band: precision at least this (cross-validated)
+# The "sure" band: the precision each register's target asks for, cross-validated. The
+# threshold is the lowest at which every register holds (group chat is the binding one).
+SURE_PRECISION = {"group chat": 0.97, "hotline": 0.90}
+HOTLINE_GROUPS = ("taidi2020_messages",)
 MIN_SUPPORT = 100
 UNSURE_CHATTER_SHARE = 0.03
 # Ordinary chatter for the "unsure" budget: Weibo chit-chat, news headlines, our chit-chat.
@@ -88,6 +91,26 @@ def pooled_scores(x: csr_matrix, y: np.ndarray, weights: np.ndarray) -> np.ndarr
     for train, test in folds.split(np.zeros(len(y)), y):
         pooled[test] = fit(x[train], y[train], weights[train]).decision_function(x[test])
     return pooled
+
+
+def is_group_chat(group: str) -> bool:
+    """Our own group-chat messages and a deployment's corrections: the bot's register."""
+    return group.startswith("chat:") or group in ("group_dev", "corrections")
+
+
+def choose_thresholds(
+    probabilities: np.ndarray, labels: np.ndarray, groups: np.ndarray
+) -> tuple[float, float]:
+    """The sure and unsure thresholds from out-of-fold probabilities of every example."""
+    chat = np.array([is_group_chat(group) for group in groups])
+    hotline = np.isin(groups, HOTLINE_GROUPS)
+    sure = choose_sure(
+        probabilities,
+        labels,
+        [(chat, SURE_PRECISION["group chat"]), (hotline, SURE_PRECISION["hotline"])],
+    )
+    chatter = np.isin(groups, CHATTER_GROUPS) & (labels == 0)
+    return sure, choose_unsure(probabilities[chatter], sure)
 
 
 def choose_sure(

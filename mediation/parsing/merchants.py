@@ -95,10 +95,11 @@ _PLATFORM_BEFORE = re.compile(
 )
 _APP_SUFFIX = re.compile(r"(?:APP|App|app|小程序|公众号|平台|网站|官网)$")
 _BOUGHT_AT = re.compile(
-    r"在([\u4e00-\u9fffA-Za-z0-9&·]{2,16}?)"
+    r"(?<![现正还实存所好自内外])在(?!线)([\u4e00-\u9fffA-Za-z0-9&·]{2,16}?)"
     r"(?:吃饭|吃了|吃|喝|买|购买|消费|办理|办了|办卡|办|充值|充了|报名|报了|做了|做|剪|烫|住|"
     r"订|理发|就餐|用餐|洗车|配|修|寄|叫车|打车|拍|借款|贷款|装修|开锁|学|上课|唱歌|看电影|游泳|健身)"
 )
+_CLAUSE_IN_PLACE = re.compile(r"不|没|怎么|吗|呢")
 _SINGLE_CHAR_TYPES = frozenset("店馆铺行坊楼阁居庄轩")
 # Places with a type-like ending that are never the respondent of a consumer complaint.
 _NOT_MERCHANTS = _words(
@@ -192,10 +193,12 @@ def _from_types(
 ) -> Iterable[MerchantMention]:
     offsets = list(accumulate(map(len, tokens), initial=0))
     for index, token in enumerate(tokens):
+        end = offsets[index] + len(token)
+        if token[-1:] == "卡" and token[:-1] in lexicon.merchant_types:
+            token, end = token[:-1], end - 1  # 悦动健身卡: the card of the shop 悦动健身
         ending = _is_type_token(token, lexicon)
         if ending is None:
             continue
-        end = offsets[index] + len(token)
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         if len(following) >= 2 and following in lexicon.merchant_types:
             end += len(following)  # 福满楼酒店: a name with a type word, then its trade
@@ -285,6 +288,8 @@ _ON_PLATFORM = re.compile(r"^(.{2,6}?)(?:上面|里面|上|里)")
 def _from_purchase_place(text: str, lexicon: Lexicon) -> MerchantMention | None:
     for match in _BOUGHT_AT.finditer(text):
         place = match.group(1)
+        if _CLAUSE_IN_PLACE.search(place):
+            continue  # 在不给退怎么办: a clause, not a place
         platform = _ON_PLATFORM.match(place)
         if platform and platform.group(1) in lexicon.platforms:
             return MerchantMention(platform.group(1), match.start(1), None)  # 淘宝上一家店
