@@ -79,7 +79,7 @@ def train(data_dir: Path, corrections: list[tuple[str, int]]) -> int:
             skipped += 1  # a decisive rule settles it: the model never sees it
             continue
         row = fitting.known_only(features, vocabulary)
-        vectors.append(fitting.Vector(CORRECTION_GROUP, label, CORRECTION_WEIGHT, row))
+        vectors.append(fitting.Vector(CORRECTION_GROUP, label, CORRECTION_WEIGHT, row, len(text)))
 
     kept = [i for i, v in enumerate(vectors) if v.features is not None]
     x = fitting.build_matrix([vectors[i].features or {} for i in kept], vocabulary)
@@ -89,10 +89,11 @@ def train(data_dir: Path, corrections: list[tuple[str, int]]) -> int:
     a, b = fitting.fit_platt(pooled, y)
     probabilities = np.full(len(vectors), fitting.DECISIVE_PROBABILITY)
     probabilities[kept] = fitting.sigmoid(a * pooled + b)
-    sure, unsure = fitting.choose_thresholds(
+    thresholds = fitting.choose_thresholds(
         probabilities,
         np.array([v.label for v in vectors]),
         np.array([v.group for v in vectors]),
+        np.array([v.length for v in vectors]),
     )
     before = deployed_model(data_dir)
     artifact = fitting.artifact(
@@ -101,8 +102,7 @@ def train(data_dir: Path, corrections: list[tuple[str, int]]) -> int:
         version=f"{before.version.split('+')[0]}+{len(corrections)}c",
         trained_on=len(kept),
         platt=(a, b),
-        sure=sure,
-        unsure=unsure,
+        thresholds=thresholds,
     )
     after = DetectorModel.from_json(artifact)
     for path in EVALUATION_FILES:

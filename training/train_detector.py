@@ -51,6 +51,7 @@ from mediation.parsing.fitting import (  # noqa: E402
     choose_thresholds,
     fit,
     fit_platt,
+    in_sure_band,
     is_group_chat,
     known_only,
     pooled_scores,
@@ -146,13 +147,12 @@ def featurise(parser: ComplaintParser, examples: list[Example]) -> list[dict[str
     return [parser.detector_features(example.text) for example in examples]
 
 
-def figures(name: str, y: np.ndarray, probabilities: np.ndarray, sure: float, unsure: float) -> str:
+def figures(name: str, y: np.ndarray, sure: np.ndarray, caught: np.ndarray) -> str:
     """One source's line: precision, recall, F1 of the sure band; how many were sure and
-    unsure; recall of sure and unsure together."""
-    predicted = probabilities >= sure
-    tp = int(np.sum(predicted & (y == 1)))
-    fp = int(np.sum(predicted & (y == 0)))
-    asked = (probabilities >= unsure) & ~predicted
+    unsure; recall of sure and unsure together (`caught`: at or above the unsure threshold)."""
+    tp = int(np.sum(sure & (y == 1)))
+    fp = int(np.sum(sure & (y == 0)))
+    asked = caught & ~sure
     positives = int(np.sum(y))
     if not positives:
         return (
@@ -162,11 +162,10 @@ def figures(name: str, y: np.ndarray, probabilities: np.ndarray, sure: float, un
     precision = tp / (tp + fp) if tp + fp else float("nan")
     recall = tp / positives
     f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-    caught = int(np.sum((probabilities >= unsure) & (y == 1)))
     return (
         f"{name:26} n={len(y):5} pos={positives:5}  P={precision:.3f} R={recall:.3f} "
         f"F1={f1:.3f}  unsure {int(np.sum(asked)):4} ({np.mean(asked):.1%})  "
-        f"R(sure+unsure)={caught / positives:.3f}"
+        f"R(sure+unsure)={int(np.sum(caught & (y == 1))) / positives:.3f}"
     )
 
 
@@ -238,31 +237,32 @@ def main(argv: list[str] | None = None) -> int:
 
     pooled_p, grouped_p = spread(pooled), spread(grouped)
     chat_mask = np.array([is_group_chat(g) for g in all_groups])
-    sure, unsure = choose_thresholds(pooled_p, all_y, all_groups)
+    lengths = np.array([len(e.text) for e in examples])
+    thresholds = choose_thresholds(pooled_p, all_y, all_groups, lengths)
     chatter_mask = np.isin(all_groups, CHATTER_GROUPS) & (all_y == 0)
-    print(f"\nPlatt a={a:.4f} b={b:.4f}; thresholds: sure >= {sure}, unsure >= {unsure}")
+    print(f"\nPlatt a={a:.4f} b={b:.4f}; thresholds: {thresholds}")
     for title, probabilities in (
         ("Leave-one-source-out (each source unseen in training)", grouped_p),
         ("Stratified 5-fold (thresholds chosen here)", pooled_p),
     ):
         print(f"\n{title}; is_complaint = sure band:")
-        for group in sorted(set(all_groups)):
-            mask = all_groups == group
-            print("  " + figures(group, all_y[mask], probabilities[mask], sure, unsure))
-        print("  " + figures("ALL", all_y, probabilities, sure, unsure))
-        print(
-            "  "
-            + figures("ALL group chat", all_y[chat_mask], probabilities[chat_mask], sure, unsure)
-        )
-        share = np.mean(probabilities[chatter_mask] >= unsure)
+        sure = in_sure_band(probabilities, lengths, thresholds)
+        caught = probabilities >= thresholds["unsure"]
+        for group, mask in [(g, all_groups == g) for g in sorted(set(all_groups))] + [
+            ("ALL", np.ones(len(all_y), dtype=bool)),
+            ("ALL group chat", chat_mask),
+        ]:
+            print("  " + figures(group, all_y[mask], sure[mask], caught[mask]))
+        share = np.mean(caught[chatter_mask])
         print(
             f"  ordinary chatter in the unsure band or above: {share:.1%} "
             f"of {int(np.sum(chatter_mask))}"
         )
     if args.errors:
+        pooled_sure = in_sure_band(pooled_p, lengths, thresholds)
         for index in np.argsort(-pooled_p):
             e = examples[index]
-            predicted = pooled_p[index] >= sure
+            predicted = pooled_sure[index]
             if predicted != bool(e.label):
                 print(
                     f"  {'FP' if predicted else 'FN'} {pooled_p[index]:.2f} "
@@ -279,8 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         version=digest.hexdigest()[:12],
         trained_on=len(rows),
         platt=(a, b),
-        sure=sure,
-        unsure=unsure,
+        thresholds=thresholds,
     )
     args.out.write_text(artifact_json(out), encoding="utf-8")
     print(
@@ -300,6 +299,7 @@ def export_vectors(
             e.label,
             CHAT_WEIGHT if is_group_chat(e.group) else 1.0,
             rows.get(index),
+            len(e.text),
         )
         for index, e in enumerate(examples)
     ]

@@ -5,9 +5,9 @@ Needs the `train` extra (scikit-learn, numpy, scipy); the bot never imports this
 
 `data/training_vectors.json.gz` holds the shipped training set as derived feature vectors,
 never texts: the vocabulary (feature names, sorted), then per example its group (source),
-label, weight and the [index, value] pairs of its features (None: settled by a decisive
-rule, scored as DECISIVE_PROBABILITY). Written with a fixed gzip header, so the same inputs
-give the same bytes.
+label, weight, length in characters and the [index, value] pairs of its features (None:
+settled by a decisive rule, scored as DECISIVE_PROBABILITY). Written with a fixed gzip
+header, so the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from .features import RULE
 
 C = 32.0  # inverse regularisation strength
 CHAT_WEIGHT = 2.0  # group-chat messages (the bot's own register) count double
-# The "sure" band: the precision each register's target asks for, cross-validated. The
-# threshold is the lowest at which every register holds (group chat is the binding one).
+# The "sure" band: the precision each register's target asks for, cross-validated. Chat-length
+# messages meet the group chat's; long ones (pasted work orders, letters: LONG_FROM characters
+# or more) the hotline's.
 SURE_PRECISION = {"group chat": 0.97, "hotline": 0.90}
 HOTLINE_GROUPS = ("taidi2020_messages",)
+LONG_FROM = 80
 MIN_SUPPORT = 100
 UNSURE_CHATTER_SHARE = 0.03
 # Ordinary chatter for the "unsure" budget: Weibo chit-chat, news headlines, our chit-chat.
@@ -99,18 +101,26 @@ def is_group_chat(group: str) -> bool:
 
 
 def choose_thresholds(
-    probabilities: np.ndarray, labels: np.ndarray, groups: np.ndarray
-) -> tuple[float, float]:
-    """The sure and unsure thresholds from out-of-fold probabilities of every example."""
+    probabilities: np.ndarray, labels: np.ndarray, groups: np.ndarray, lengths: np.ndarray
+) -> dict[str, float]:
+    """The band thresholds (artifact "thresholds") from out-of-fold probabilities."""
+    long = lengths >= LONG_FROM
     chat = np.array([is_group_chat(group) for group in groups])
     hotline = np.isin(groups, HOTLINE_GROUPS)
-    sure = choose_sure(
-        probabilities,
-        labels,
-        [(chat, SURE_PRECISION["group chat"]), (hotline, SURE_PRECISION["hotline"])],
-    )
+    sure = choose_sure(probabilities, labels, [(chat & ~long, SURE_PRECISION["group chat"])])
+    sure_long = choose_sure(probabilities, labels, [(hotline & long, SURE_PRECISION["hotline"])])
     chatter = np.isin(groups, CHATTER_GROUPS) & (labels == 0)
-    return sure, choose_unsure(probabilities[chatter], sure)
+    return {
+        "sure": sure,
+        "sure_long": sure_long,
+        "long_from": LONG_FROM,
+        "unsure": choose_unsure(probabilities[chatter], min(sure, sure_long)),
+    }
+
+
+def in_sure_band(probabilities: np.ndarray, lengths: np.ndarray, thresholds: dict) -> np.ndarray:
+    long = lengths >= thresholds["long_from"]
+    return probabilities >= np.where(long, thresholds["sure_long"], thresholds["sure"])
 
 
 def choose_sure(
@@ -147,8 +157,7 @@ def artifact(
     version: str,
     trained_on: int,
     platt: tuple[float, float],
-    sure: float,
-    unsure: float,
+    thresholds: dict[str, float],
 ) -> dict[str, Any]:
     """The detector.json content of a fitted model."""
     coefficients = final.coef_[0]
@@ -162,7 +171,7 @@ def artifact(
         "trained_on": trained_on,
         "bias": float(f"{final.intercept_[0]:.6g}"),
         "platt": {"a": float(f"{platt[0]:.6g}"), "b": float(f"{platt[1]:.6g}")},
-        "thresholds": {"sure": sure, "unsure": unsure},
+        "thresholds": thresholds,
         "weights": dict(sorted(weights_out.items())),
     }
 
@@ -177,6 +186,7 @@ class Vector:
     label: int
     weight: float
     features: dict[str, float] | None  # None: settled by a decisive rule
+    length: int  # characters of the message (which "sure" threshold applies)
 
 
 def write_vectors(path: Path, vocabulary: list[str], vectors: list[Vector]) -> None:
@@ -190,6 +200,7 @@ def write_vectors(path: Path, vocabulary: list[str], vectors: list[Vector]) -> N
             "group": v.group,
             "label": v.label,
             "weight": v.weight,
+            "length": v.length,
             "x": None if v.features is None else pairs(v.features),
         }
         for v in vectors
@@ -215,6 +226,7 @@ def read_vectors(path: Path = VECTORS) -> tuple[list[str], list[Vector]]:
             int(row["label"]),
             float(row["weight"]),
             None if row["x"] is None else {vocabulary[i]: float(v) for i, v in row["x"]},
+            int(row["length"]),
         )
         for row in data["examples"]
     ]

@@ -2,7 +2,7 @@
 
 `data/detector.json` holds the weights of the features that training kept (feature name ->
 weight), the bias, the Platt scaling that turns a score into a calibrated probability, and
-the two band thresholds chosen on cross-validated probabilities (see docs/MODEL.md). Scoring
+the band thresholds chosen on cross-validated probabilities (see docs/MODEL.md). Scoring
 is a dot product over the message's features in plain Python: no scikit-learn at run time.
 training/train_detector.py writes the file; `make model` rebuilds it.
 """
@@ -28,9 +28,20 @@ class DetectorModel:
     bias: float
     platt_a: float
     platt_b: float
-    sure: float  # probability from which a message opens a case
+    sure: float  # probability from which a chat-length message opens a case
     unsure: float  # probability from which the bot asks the sender
     version: str = ""
+    # A message of `long_from` characters or more (a pasted work order, a letter) opens a case
+    # from `sure_long`: chosen for the hotline register's precision target, not the chat's.
+    sure_long: float | None = None
+    long_from: int = 80
+
+    def thresholds(self, length: int) -> tuple[float, float]:
+        """(sure, unsure) for a message of `length` characters."""
+        sure = self.sure
+        if length >= self.long_from and self.sure_long is not None:
+            sure = self.sure_long
+        return sure, min(self.unsure, sure)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DetectorModel:
@@ -42,6 +53,8 @@ class DetectorModel:
             sure=float(data["thresholds"]["sure"]),
             unsure=float(data["thresholds"]["unsure"]),
             version=str(data.get("version", "")),
+            sure_long=data["thresholds"].get("sure_long"),
+            long_from=int(data["thresholds"].get("long_from", 80)),
         )
 
     def score(self, text_feats: set[str], cues: tuple[str, ...]) -> float:

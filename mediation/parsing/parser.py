@@ -113,7 +113,7 @@ class ComplaintParser:
         reading = read_rules(head, evidence)
         model = self._model
         probability = model.probability(text_features(head, tokens), reading.cues)
-        return classify_message(head, reading, probability, model.sure, model.unsure)
+        return classify_message(head, reading, probability, *model.thresholds(len(head)))
 
     def _parse(self, text: str) -> ParsedMessage:
         head, tokens, evidence, masked, merchant, demands, amount, problem, phones = self._read(
