@@ -68,7 +68,7 @@ def train(data_dir: Path, corrections: list[tuple[str, int]]) -> int:
 
     from mediation.parsing import fitting
 
-    vocabulary_names, vectors = fitting.read_vectors()
+    vocabulary_names, idf, vectors = fitting.read_vectors()
     vocabulary = {name: index for index, name in enumerate(vocabulary_names)}
     featuriser = ComplaintParser(model=DetectorModel({}, 0.0, 1.0, 0.0, 0.5, 0.5))
     featuriser.prepare()
@@ -78,11 +78,13 @@ def train(data_dir: Path, corrections: list[tuple[str, int]]) -> int:
         if features is None:
             skipped += 1  # a decisive rule settles it: the model never sees it
             continue
-        row = fitting.known_only(features, vocabulary)
+        row = {name: value for name, value in features.items() if name in vocabulary}
         vectors.append(fitting.Vector(CORRECTION_GROUP, label, CORRECTION_WEIGHT, row, len(text)))
 
     kept = [i for i, v in enumerate(vectors) if v.features is not None]
-    x = fitting.build_matrix([vectors[i].features or {} for i in kept], vocabulary)
+    x = fitting.build_matrix(
+        [fitting.weighted(vectors[i].features or {}, idf) for i in kept], vocabulary
+    )
     y = np.array([vectors[i].label for i in kept])
     weights = np.array([vectors[i].weight for i in kept])
     pooled = fitting.pooled_scores(x, y, weights)  # out of fold: calibration, thresholds
@@ -99,6 +101,7 @@ def train(data_dir: Path, corrections: list[tuple[str, int]]) -> int:
     artifact = fitting.artifact(
         fitting.fit(x, y, weights),
         vocabulary,
+        idf,
         version=f"{before.version.split('+')[0]}+{len(corrections)}c",
         trained_on=len(kept),
         platt=(a, b),

@@ -43,6 +43,7 @@ from mediation.parsing.fitting import (  # noqa: E402
     CHAT_WEIGHT,
     CHATTER_GROUPS,
     DECISIVE_PROBABILITY,
+    MIN_DF,
     VECTORS,
     Vector,
     artifact,
@@ -51,11 +52,12 @@ from mediation.parsing.fitting import (  # noqa: E402
     choose_thresholds,
     fit,
     fit_platt,
+    idf_of,
     in_sure_band,
     is_group_chat,
-    known_only,
     pooled_scores,
     sigmoid,
+    weighted,
     write_vectors,
 )
 from mediation.parsing.model import DetectorModel  # noqa: E402
@@ -65,7 +67,6 @@ CHAT = REPO / "training" / "chat"
 DEV = REPO / "tests" / "data" / "group_messages_dev.jsonl"
 OUT = REPO / "mediation" / "parsing" / "data" / "detector.json"
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
-MIN_DF = 2  # a text feature must occur in at least this many training messages
 
 
 @dataclass(frozen=True)
@@ -202,15 +203,16 @@ def main(argv: list[str] | None = None) -> int:
     groups = [examples[i].group for i in kept]
     weights = np.array([CHAT_WEIGHT if is_group_chat(g) else 1.0 for g in groups])
 
-    df = Counter(name for row in rows for name in row)
-    vocabulary_names = sorted(
-        name for name, count in df.items() if count >= MIN_DF or name.startswith(RULE)
-    )
+    idf = idf_of(rows)
+    cues = {name for row in rows for name in row if name.startswith(RULE)}
+    vocabulary_names = sorted(set(idf) | cues)
     vocabulary = {name: index for index, name in enumerate(vocabulary_names)}
-    rows = [known_only(row, vocabulary) for row in rows]
-    x = build_matrix(rows, vocabulary)
-    print(f"{len(vocabulary)} features (text features in >= {MIN_DF} messages, all rule cues)")
-    export_vectors(args.vectors, vocabulary_names, examples, dict(zip(kept, rows, strict=True)))
+    rows = [{name: v for name, v in row.items() if name in vocabulary} for row in rows]
+    x = build_matrix([weighted(row, idf) for row in rows], vocabulary)
+    print(f"{len(vocabulary)} features (terms in >= {MIN_DF} messages, all rule cues)")
+    export_vectors(
+        args.vectors, vocabulary_names, idf, examples, dict(zip(kept, rows, strict=True))
+    )
     if args.export_only:
         return 0
 
@@ -276,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     out = artifact(
         final,
         vocabulary,
+        idf,
         version=digest.hexdigest()[:12],
         trained_on=len(rows),
         platt=(a, b),
@@ -290,7 +293,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def export_vectors(
-    path: Path, vocabulary: list[str], examples: list[Example], rows: dict[int, dict[str, float]]
+    path: Path,
+    vocabulary: list[str],
+    idf: dict[str, float],
+    examples: list[Example],
+    rows: dict[int, dict[str, float]],
 ) -> None:
     """The training set as feature vectors for `tiaojie model train` (no texts)."""
     vectors = [
@@ -303,7 +310,7 @@ def export_vectors(
         )
         for index, e in enumerate(examples)
     ]
-    write_vectors(path, vocabulary, vectors)
+    write_vectors(path, vocabulary, idf, vectors)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {len(vectors)} examples)")
 
 

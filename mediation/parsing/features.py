@@ -1,55 +1,59 @@
 """The detector's features, shared by the bot (plain Python) and training/train_detector.py.
 
-A message becomes a set of named binary features: character 1- to 3-grams and jieba words of
-its first `FEATURE_CHARS` characters (digits folded to 0, Latin letters lower-cased), and the
-rule cues of detection.py. N-grams are named by themselves; words and cues carry a prefix
-that starts with a control character, which normalised text never contains. The text
-features the model knows are scaled by 1/sqrt(their number), so a long letter and a short
-chat line weigh alike (model.py, and training/train_detector.py's `known_only`); rule cues
-count 1 each.
+A message becomes counted terms and rule cues:
+
+- terms: character 1- to 3-grams of the analysed text (digits folded to 0, Latin letters
+  lower-cased, whitespace collapsed) and its jieba words of two or more characters. Words
+  carry a prefix that starts with a control character, which normalised text never holds.
+- cues: the rule evidence of detection.py (consumer word, merchant, amount, notice, ...).
+
+The model weighs terms as tf-idf: (1 + log count) x idf, the known terms of a message
+scaled to unit length, so a long letter and a chat line weigh alike and terms the model
+never saw neither count nor dilute the ones it knows. Each cue counts CUE_VALUE: small
+beside the terms, because strong cues made the model worse on long letters (docs/MODEL.md).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
-FEATURE_CHARS = 300
 WORD = "\x1fw"
 RULE = "\x1fr"
+CUE_VALUE = 0.04
 _DIGITS = re.compile(r"\d")
 _SPACE = re.compile(r"[\s\x00-\x1f]+")
 
 
 def normalise(text: str) -> str:
-    return _SPACE.sub(" ", _DIGITS.sub("0", text[:FEATURE_CHARS].lower())).strip()
+    return _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip()
 
 
-def text_features(text: str, tokens: Sequence[str]) -> set[str]:
-    """Character n-grams (1-3) and words of the start of `text`; `tokens` cut the same text."""
+def term_counts(text: str, tokens: Sequence[str]) -> Counter[str]:
+    """Character 1-3-grams and words of `text`; `tokens` are jieba's cut of the same text."""
     norm = normalise(text)
     size = len(norm)
-    features = set(norm)
-    features.update([norm[start : start + 2] for start in range(size - 1)])
-    features.update([norm[start : start + 3] for start in range(size - 2)])
-    add = features.add
-    used = 0
-    for token in tokens:
-        used += len(token)
-        if used > FEATURE_CHARS:
-            break
-        word = token.strip()
-        if len(word) >= 2:
-            add(WORD + _DIGITS.sub("0", word.lower()))
-    return features
+    counts = Counter(norm)
+    counts.update(norm[start : start + 2] for start in range(size - 1))
+    counts.update(norm[start : start + 3] for start in range(size - 2))
+    counts.update(
+        WORD + _DIGITS.sub("0", word.lower())
+        for word in (token.strip() for token in tokens)
+        if len(word) >= 2
+    )
+    return counts
 
 
-def vector(text_feats: Iterable[str], cues: Iterable[str]) -> dict[str, float]:
-    """Feature name -> value before the vocabulary is known (training rescales it)."""
-    names = sorted(set(text_feats))
-    scale = 1.0 / math.sqrt(len(names)) if names else 0.0
-    values = dict.fromkeys(names, scale)
-    for cue in cues:
-        values[RULE + cue] = 1.0
-    return values
+def weigh(counts: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, float]:
+    """tf-idf of the known terms, scaled to unit length (empty when none is known)."""
+    values = {
+        term: (1.0 + math.log(count)) * idf[term] for term, count in counts.items() if term in idf
+    }
+    length = math.sqrt(sum(value * value for value in values.values()))
+    return {term: value / length for term, value in values.items()} if length else {}
+
+
+def cue_values(cues: Iterable[str]) -> dict[str, float]:
+    return {RULE + cue: CUE_VALUE for cue in cues}

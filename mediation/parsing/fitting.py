@@ -16,6 +16,7 @@ import gzip
 import io
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,10 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from .features import RULE
+from .features import RULE, weigh
 
-C = 32.0  # inverse regularisation strength
+C = 10.0  # inverse regularisation strength
+MIN_DF = 3  # a term must occur in at least this many training messages
 CHAT_WEIGHT = 2.0  # group-chat messages (the bot's own register) count double
 # The "sure" band: the precision each register's target asks for, cross-validated. Chat-length
 # messages meet the group chat's; long ones (pasted work orders, letters: LONG_FROM characters
@@ -44,13 +46,21 @@ DECISIVE_PROBABILITY = 0.02
 VECTORS = Path(__file__).parent / "data" / "training_vectors.json.gz"
 
 
-def known_only(row: dict[str, float], vocabulary: dict[str, int]) -> dict[str, float]:
-    """The text features the model knows, scaled by 1/sqrt(their number) (as the bot does):
-    words the model never saw (a dialect, a new product) do not dilute the ones it knows."""
-    text = [name for name in row if name in vocabulary and not name.startswith(RULE)]
-    scale = 1.0 / math.sqrt(len(text)) if text else 0.0
-    values = dict.fromkeys(text, scale)
-    values.update((name, value) for name, value in row.items() if name.startswith(RULE))
+def idf_of(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Smoothed idf of every term in at least MIN_DF of `rows` (rule cues are not terms)."""
+    df = Counter(name for row in rows for name in row if not name.startswith(RULE))
+    n = len(rows)
+    return {
+        term: round(math.log((1 + n) / (1 + count)) + 1.0, 4)
+        for term, count in sorted(df.items())
+        if count >= MIN_DF
+    }
+
+
+def weighted(row: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
+    """A message's features as the model sees them: tf-idf terms and its cue values."""
+    values = weigh({name: v for name, v in row.items() if not name.startswith(RULE)}, idf)
+    values.update((name, v) for name, v in row.items() if name.startswith(RULE))
     return values
 
 
@@ -153,6 +163,7 @@ def choose_unsure(chatter: np.ndarray, sure: float) -> float:
 def artifact(
     final: LogisticRegression,
     vocabulary: dict[str, int],
+    idf: dict[str, float],
     *,
     version: str,
     trained_on: int,
@@ -173,6 +184,7 @@ def artifact(
         "platt": {"a": float(f"{platt[0]:.6g}"), "b": float(f"{platt[1]:.6g}")},
         "thresholds": thresholds,
         "weights": dict(sorted(weights_out.items())),
+        "idf": {term: idf[term] for term in sorted(weights_out) if term in idf},
     }
 
 
@@ -185,11 +197,13 @@ class Vector:
     group: str
     label: int
     weight: float
-    features: dict[str, float] | None  # None: settled by a decisive rule
+    features: dict[str, float] | None  # raw term counts and cue values; None: decisive rule
     length: int  # characters of the message (which "sure" threshold applies)
 
 
-def write_vectors(path: Path, vocabulary: list[str], vectors: list[Vector]) -> None:
+def write_vectors(
+    path: Path, vocabulary: list[str], idf: dict[str, float], vectors: list[Vector]
+) -> None:
     index = {name: number for number, name in enumerate(vocabulary)}
 
     def pairs(features: dict[str, float]) -> list[list[float]]:
@@ -206,7 +220,11 @@ def write_vectors(path: Path, vocabulary: list[str], vectors: list[Vector]) -> N
         for v in vectors
     ]
     text = json.dumps(
-        {"vocabulary": vocabulary, "examples": examples},
+        {
+            "vocabulary": vocabulary,
+            "idf": [idf.get(name) for name in vocabulary],
+            "examples": examples,
+        },
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
@@ -217,9 +235,11 @@ def write_vectors(path: Path, vocabulary: list[str], vectors: list[Vector]) -> N
     path.write_bytes(buffer.getvalue())
 
 
-def read_vectors(path: Path = VECTORS) -> tuple[list[str], list[Vector]]:
+def read_vectors(path: Path = VECTORS) -> tuple[list[str], dict[str, float], list[Vector]]:
+    """The vocabulary, the idf of its terms and the examples (features as raw counts)."""
     data = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
     vocabulary: list[str] = data["vocabulary"]
+    idf = {name: value for name, value in zip(vocabulary, data["idf"], strict=True) if value}
     vectors = [
         Vector(
             row["group"],
@@ -230,4 +250,4 @@ def read_vectors(path: Path = VECTORS) -> tuple[list[str], list[Vector]]:
         )
         for row in data["examples"]
     ]
-    return vocabulary, vectors
+    return vocabulary, idf, vectors

@@ -1,9 +1,10 @@
 """The learned complaint detector at run time: a logistic regression shipped as JSON.
 
 `data/detector.json` holds the weights of the features that training kept (feature name ->
-weight), the bias, the Platt scaling that turns a score into a calibrated probability, and
-the band thresholds chosen on cross-validated probabilities (see docs/MODEL.md). Scoring
-is a dot product over the message's features in plain Python: no scikit-learn at run time.
+weight), the idf of each known term, the bias, the Platt scaling that turns a score into a
+calibrated probability, and the band thresholds chosen on cross-validated probabilities (see
+docs/MODEL.md). Scoring is tf-idf and a dot product in plain Python: no scikit-learn at run
+time.
 training/train_detector.py writes the file; `make model` rebuilds it.
 """
 
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .features import RULE
+from .features import cue_values, weigh
 
 ARTIFACT = "detector.json"
 
@@ -35,6 +37,7 @@ class DetectorModel:
     # from `sure_long`: chosen for the hotline register's precision target, not the chat's.
     sure_long: float | None = None
     long_from: int = 80
+    idf: dict[str, float] = field(default_factory=dict)  # the terms the model knows
 
     def thresholds(self, length: int) -> tuple[float, float]:
         """(sure, unsure) for a message of `length` characters."""
@@ -55,18 +58,19 @@ class DetectorModel:
             version=str(data.get("version", "")),
             sure_long=data["thresholds"].get("sure_long"),
             long_from=int(data["thresholds"].get("long_from", 80)),
+            idf={term: float(value) for term, value in data["idf"].items()},
         )
 
-    def score(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
-        """The linear score: the known text features share one scale, 1/sqrt(their number)
-        (features the model never saw neither count nor dilute), each rule cue counts 1."""
+    def score(self, terms: Mapping[str, float], cues: tuple[str, ...]) -> float:
+        """The linear score of a message's term counts (weighed as tf-idf, features.py) and
+        its rule cues."""
         weights = self.weights
-        known = weights.keys() & text_feats
-        text = sum(map(weights.__getitem__, known)) / math.sqrt(len(known)) if known else 0.0
-        return self.bias + text + sum(weights.get(RULE + cue, 0.0) for cue in cues)
+        text = sum(weights[term] * value for term, value in weigh(terms, self.idf).items())
+        rules = sum(weights.get(name, 0.0) * value for name, value in cue_values(cues).items())
+        return self.bias + text + rules
 
-    def probability(self, text_feats: set[str], cues: tuple[str, ...]) -> float:
-        return self.calibrate(self.score(text_feats, cues))
+    def probability(self, terms: Mapping[str, float], cues: tuple[str, ...]) -> float:
+        return self.calibrate(self.score(terms, cues))
 
     def calibrate(self, score: float) -> float:
         z = self.platt_a * score + self.platt_b

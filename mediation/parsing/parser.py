@@ -20,7 +20,7 @@ from . import amounts
 from .categories import category_group, classify_category
 from .demands import demand_spans, find_demands
 from .detection import Evidence, Verdict, classify_message, decisive_verdict, read_rules
-from .features import text_features, vector
+from .features import cue_values, term_counts
 from .lexicon import load_lexicon
 from .merchants import MerchantIndex, find_merchant
 from .model import DetectorModel, load_model
@@ -81,7 +81,7 @@ class ComplaintParser:
         head, tokens, evidence, *_ = self._read(text)
         if decisive_verdict(head, evidence) is not None:
             return None
-        return vector(text_features(head, tokens), read_rules(head, evidence).cues)
+        return {**term_counts(head, tokens), **cue_values(read_rules(head, evidence).cues)}
 
     def _read(self, text: str) -> tuple:
         masked = mask_personal_data(text)
@@ -112,7 +112,7 @@ class ComplaintParser:
             return decided
         reading = read_rules(head, evidence)
         model = self._model
-        probability = model.probability(text_features(head, tokens), reading.cues)
+        probability = model.probability(term_counts(head, tokens), reading.cues)
         return classify_message(head, reading, probability, *model.thresholds(len(head)))
 
     def _parse(self, text: str) -> ParsedMessage:
