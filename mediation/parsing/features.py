@@ -2,8 +2,9 @@
 
 A message becomes counted terms and rule cues:
 
-- terms: character 1- to 3-grams of the analysed text (digits folded to 0, Latin letters
-  lower-cased, whitespace collapsed) and its jieba words of two or more characters. Words
+- terms: character 1- to 3-grams of the first FEATURE_CHARS characters (digits folded to 0,
+  Latin letters lower-cased, whitespace collapsed) and their jieba words of two or more
+  characters. Words
   carry a prefix that starts with a control character, which normalised text never holds.
 - cues: the rule evidence of detection.py (consumer word, merchant, amount, notice, ...).
 
@@ -19,38 +20,43 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 
 WORD = "\x1fw"
 RULE = "\x1fr"
 CUE_VALUE = 0.04
+FEATURE_CHARS = 500  # the start of a long letter says what it is; bounds the work per message
 _DIGITS = re.compile(r"\d")
 _SPACE = re.compile(r"[\s\x00-\x1f]+")
 
 
 def normalise(text: str) -> str:
-    return _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip()
+    return _SPACE.sub(" ", _DIGITS.sub("0", text[:FEATURE_CHARS].lower())).strip()
 
 
 def term_counts(text: str, tokens: Sequence[str]) -> Counter[str]:
-    """Character 1-3-grams and words of `text`; `tokens` are jieba's cut of the same text."""
+    """Character 1-3-grams and words of the start of `text`; `tokens` are jieba's cut of it."""
     norm = normalise(text)
-    size = len(norm)
-    counts = Counter(norm)
-    counts.update(norm[start : start + 2] for start in range(size - 1))
-    counts.update(norm[start : start + 3] for start in range(size - 2))
-    counts.update(
-        WORD + _DIGITS.sub("0", word.lower())
-        for word in (token.strip() for token in tokens)
-        if len(word) >= 2
-    )
+    bigrams = list(map(str.__add__, norm, norm[1:]))
+    counts = Counter(chain(norm, bigrams, map(str.__add__, bigrams, norm[2:])))
+    used = 0
+    for token in tokens:
+        used += len(token)
+        if used > FEATURE_CHARS:
+            break
+        word = token.strip()
+        if len(word) >= 2:
+            counts[WORD + _DIGITS.sub("0", word.lower())] += 1
     return counts
 
 
 def weigh(counts: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, float]:
-    """tf-idf of the known terms, scaled to unit length (empty when none is known)."""
-    values = {
-        term: (1.0 + math.log(count)) * idf[term] for term, count in counts.items() if term in idf
-    }
+    """tf-idf of the known terms, (1 + log count) x idf, scaled to unit length (empty when
+    none is known). DetectorModel.score computes the same sum without building this dict."""
+    values = {}
+    for term in counts.keys() & idf.keys():
+        count = counts[term]
+        values[term] = idf[term] * (1.0 + math.log(count)) if count > 1 else idf[term]
     length = math.sqrt(sum(value * value for value in values.values()))
     return {term: value / length for term, value in values.items()} if length else {}
 

@@ -14,12 +14,13 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from .features import cue_values, weigh
+from .features import cue_values
 
 ARTIFACT = "detector.json"
 
@@ -61,15 +62,32 @@ class DetectorModel:
             idf={term: float(value) for term, value in data["idf"].items()},
         )
 
-    def score(self, terms: Mapping[str, float], cues: tuple[str, ...]) -> float:
-        """The linear score of a message's term counts (weighed as tf-idf, features.py) and
-        its rule cues."""
+    @cached_property
+    def _per_term(self) -> tuple[dict[str, float], dict[str, float]]:
+        """weight x idf and idf squared of each known term: what score() sums."""
+        idf, weights = self.idf, self.weights
+        return {t: weights[t] * idf[t] for t in idf}, {t: idf[t] * idf[t] for t in idf}
+
+    def score(self, terms: Mapping[str, int], cues: tuple[str, ...]) -> float:
+        """The linear score of a message's term counts and rule cues: the weights times
+        features.weigh(terms, idf) and features.cue_values(cues). Summed as products of
+        weight and idf over the known terms, then corrected for the few seen more than once,
+        so a long letter costs little."""
+        weight_idf, idf_squared = self._per_term
+        known = terms.keys() & weight_idf.keys()
+        dot = sum(map(weight_idf.__getitem__, known))
+        length_squared = sum(map(idf_squared.__getitem__, known))
+        for term in compress(terms.keys(), map((1).__lt__, terms.values())):
+            if term in weight_idf:
+                tf = 1.0 + math.log(terms[term])
+                dot += weight_idf[term] * (tf - 1.0)
+                length_squared += idf_squared[term] * (tf * tf - 1.0)
+        text = dot / math.sqrt(length_squared) if length_squared else 0.0
         weights = self.weights
-        text = sum(weights[term] * value for term, value in weigh(terms, self.idf).items())
         rules = sum(weights.get(name, 0.0) * value for name, value in cue_values(cues).items())
         return self.bias + text + rules
 
-    def probability(self, terms: Mapping[str, float], cues: tuple[str, ...]) -> float:
+    def probability(self, terms: Mapping[str, int], cues: tuple[str, ...]) -> float:
         return self.calibrate(self.score(terms, cues))
 
     def calibrate(self, score: float) -> float:
