@@ -128,3 +128,21 @@ def test_a_shops_card_names_the_shop_and_a_clause_is_no_place(
     parser: ComplaintParser, text: str, merchant: str | None
 ) -> None:
     assert parser.parse(text).merchant == merchant
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"),
+    [
+        ("避雷！#金剪刀美发# 染发说好358，染完收680，不给钱不让走", "金剪刀美发"),
+        ("#避雷# 这家的蛋糕吃出头发，老板不认", None),
+        ("支付成功 ¥45.00 收款方:老陈牛肉面 标价15扣了45，要退30", "老陈牛肉面"),
+        ("我是福满楼面馆老板娘，我家车在永顺汽修厂换的变速箱又漏油", "永顺汽修厂"),
+        ("⭐ 鲜味坊海鲜酒楼滨江店，称重两斤三两，端上来一斤半", "鲜味坊海鲜酒楼滨江店"),
+        ("会员卡余额可至本公司其他门店使用。悦动体能健身工作室 不给退卡", "悦动体能健身工作室"),
+        ("可怜我们租户 安家房屋中介收了一个月房租当中介费，押金还扣八百", "安家房屋中介"),
+    ],
+)
+def test_names_in_tags_receipts_self_introductions_and_branches(
+    parser: ComplaintParser, text: str, merchant: str | None
+) -> None:
+    assert parser.parse(text).merchant == merchant

@@ -35,7 +35,7 @@ _STOP_TOKENS = _words(
     # Single characters only when they practically never occur inside a shop name: jieba
     # without HMM leaves unknown names as single characters (名/剪/造型店, 中/通/快递网点).
     "在 的 是 从 到 去 于 向 对 把 被 给 让 与 及 跟 说 了 叫 已 找 问 帮 请 这 那 哪 但 买 办 "
-    "她 他 我 你 称 "
+    "她 他 我 你 称 本 至 上面 下面 里面 下单 点了 叫了 "
     "那家 这家 一家 那个 这个 某家 名为 位于 消费者 顾客 业主 家长 学员 居民 游客 车主 客人 "
     "投诉 反映 举报 网格员 商家 店家 老板 店员 购买 买的 办卡 旁边 对面 隔壁 门口 楼下 附近 "
     "转来 要求 说是 表示 发现 一个 两个 我们 他们 没有 在线 网上 网购 去年 今年 "
@@ -57,7 +57,7 @@ _ADDRESS = re.compile(
 )
 _LEADING_JUNK = re.compile(
     r"^(?:那家|这家|一家|某家|有家|有个|有一家|该|某|一个|那个|这个|叫|名为|的|关于|\d+家|"
-    r"[一二两三四五六七八九十几多]+家|请问|问问|问一下|问下|一下|那边|这边|那里|这里|上面|下面|"
+    r"[一二两三四五六七八九十几多]+家|有没有人知道|有人知道|谁知道|请问|问问|问一下|问下|一下|那边|这边|那里|这里|上面|下面|"
     r"里面|外面|上|里|去|到|在|就是|听说|据说|好像|麻烦|帮忙|帮我|什么|叫什么|啥|"
     r"嗰间|呢间|嗰个|呢个|嗰|那间|这间|间|前几天|几天前|前两天|前些天|最近|近日|今天|昨天|前天|"
     r"去年|今年|上个月|上周|当时|那天|本人|\d+年|\d+月|\d+日|\d+号)+"
@@ -68,8 +68,11 @@ _CLAUSE_WORDS = re.compile(r"下单|购买|买了|办了|充值|付了|交了|�
 _BRANCH = re.compile(
     r"[（(]?(?:[\u4e00-\u9fffA-Za-z0-9]{1,8}?(?:路|街|大道|广场|中心|城|区|镇|站|桥|号|商场|"
     r"万达|吾悦|天街|万象城)(?:分店|店|门店|分公司|营业厅)|"
-    r"[\u4e00-\u9fffA-Za-z0-9]{0,6}?(?:分店|总店|分公司|营业厅))[）)]?"
+    r"[\u4e00-\u9fffA-Za-z0-9]{0,6}?(?:分店|总店|分公司|营业厅)|"
+    r"[\u4e00-\u9fff]{2,3}店(?=[）)\s，,。！!？?的买说里]|$))[）)]?"
 )
+# The writer naming their own shop just before it (我是福满楼面馆老板娘, 我是老地方烧烤的).
+_SELF_INTRODUCTION = re.compile(r"(?:我是|我们是|本人是|我家开的|我开的)$")
 # Shop-name cores that only describe, never name (楼下的烧烤店, 一家理发店, 到店).
 _GENERIC_CORES = _words(
     "到 进 开 关 本 该 分 门 总 这 那 此 原 新 老 小 大 一 某 每 各 哪 那家 这家 一家 网上 网 "
@@ -82,13 +85,16 @@ _GENERIC_CORES = _words(
 # A place that contains shops; a name followed by one of these is a location, not the merchant.
 _LOCATION_AFTER = re.compile(r"(?:里|内|中|旁边|对面|隔壁|附近|楼上|楼下|门口|周边|一带|外面)")
 _LABEL = re.compile(
-    r"(?:(?:被投诉(?:方|人|商家|单位|对象)?|涉事商家|投诉对象|商家名称|店名|店铺名称?|商家|经营者)"
-    r"(?:是|为|叫|名叫)?[：:]|(?:被投诉的|涉事商家|投诉对象|商家|经营者|店名)(?:是|为|叫|名叫))\s*"
+    r"(?:(?:被投诉(?:方|人|商家|单位|对象)?|涉事商家|投诉对象|商家名称|商户名称|店名|店铺名称?|商家|"
+    r"商户|经营者|收款方|收款单位|门店|销售方)(?:是|为|叫|名叫)?[：:]|"
+    r"(?:被投诉的|涉事商家|投诉对象|商家|经营者|店名|公司|店)(?:是|为|叫|名叫))\s*"
     r"([\u4e00-\u9fffA-Za-z0-9&·“”\"（）()]{2,30})"
 )
 # Words that show a labelled field is a sentence, not a name (商家是怎么说的).
 _NOT_A_NAME = re.compile(r"怎么|什么|不|没|说|了|吗|呢|的|还|要|已|会|能|想|让")
-_QUOTED = re.compile(r"[“\"「『‘《]([^”\"」』’》\s，。,!?！？:：；;、]{2,20})[”\"」』’》]")
+_QUOTED = re.compile(r"[“\"「『‘《#]([^”\"」』’》#\s，。,!?！？:：；;、]{2,20})[”\"」』’》#]")
+# Hashtags that tag a post, not a shop (#避雷#, #探店#).
+_TAG_WORDS = re.compile(r"雷|草|探店|推荐|打卡|维权|投诉|曝光|美食|好物|测评|分享|日常|消费")
 _PLATFORM_BEFORE = re.compile(
     r"(?:拼多多|淘宝|天猫|京东|抖音|快手|美团|饿了么|唯品会|小红书|闲鱼|微店|苏宁易购|得物|大众点评|"
     r"网店|店铺|商家|平台|直播间|叫做|叫|名为|在)(?:外卖|APP|app|上|里|的)?\s*$"
@@ -96,10 +102,10 @@ _PLATFORM_BEFORE = re.compile(
 _APP_SUFFIX = re.compile(r"(?:APP|App|app|小程序|公众号|平台|网站|官网)$")
 _BOUGHT_AT = re.compile(
     r"(?<![现正还实存所好自内外])在(?!线)([\u4e00-\u9fffA-Za-z0-9&·]{2,16}?)"
-    r"(?:吃饭|吃了|吃|喝|买|购买|消费|办理|办了|办卡|办|充值|充了|报名|报了|做了|做|剪|烫|住|"
+    r"(?:给(?:自己|我|孩子|家里|老人|我妈|我爸))?(?:拼单|吃饭|吃了|吃|喝|买|购买|消费|办理|办了|办卡|办|充值|充了|报名|报了|做了|做|剪|烫|住|"
     r"订|理发|就餐|用餐|洗车|配|修|寄|叫车|打车|拍|借款|贷款|装修|开锁|学|上课|唱歌|看电影|游泳|健身)"
 )
-_CLAUSE_IN_PLACE = re.compile(r"不|没|怎么|吗|呢")
+_CLAUSE_IN_PLACE = re.compile(r"不|没|怎么|吗|呢|了")
 _SINGLE_CHAR_TYPES = frozenset("店馆铺行坊楼阁居庄轩")
 # Places with a type-like ending that are never the respondent of a consumer complaint.
 _NOT_MERCHANTS = _words(
@@ -225,6 +231,8 @@ def _from_types(
                 break  # 物业公司绿城物业: the type word in front only says what 绿城物业 is
             first -= 1
             length += len(previous)
+        if _SELF_INTRODUCTION.search(text, 0, offsets[first]):
+            continue  # 我是福满楼面馆老板娘: the writer's own shop, not the respondent
         shaped = _shape(text[offsets[first] : end], lexicon)
         if shaped is not None:
             branch = _BRANCH.match(text, end)
@@ -259,6 +267,11 @@ def _from_label(text: str, lexicon: Lexicon) -> MerchantMention | None:
 def _from_quotes(text: str, lexicon: Lexicon) -> MerchantMention | None:
     for match in _QUOTED.finditer(text):
         inner = match.group(1)
+        if text[match.start()] == "#":
+            shop = lexicon.merchant_type_of(inner) or inner[-1] in _SINGLE_CHAR_TYPES | {"屋"}
+            if text[match.end() - 1] == "#" and shop and not _TAG_WORDS.search(inner):
+                return MerchantMention(_clean(inner), match.start(1), None)  # #潮玩盲盒屋#
+            continue
         after = text[match.end() : match.end() + 8]
         following = None
         for size in range(min(len(after), lexicon.longest_type), 0, -1):
