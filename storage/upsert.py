@@ -1,4 +1,4 @@
-"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL alike."""
+"""INSERT … ON CONFLICT for SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def insert_ignore_statement(
     on: AsyncSession | AsyncConnection, model: type[DeclarativeBase]
 ) -> Insert:
     """The statement for `model`'s table on the database `on` is bound to."""
+    return dialect_insert(on, model.__table__).on_conflict_do_nothing()
+
+
+def dialect_insert(on: AsyncSession | AsyncConnection, target: Any) -> Any:
+    """`insert(target)` of the database `on` is bound to, which has `on_conflict_do_…`."""
     dialect = on.dialect if isinstance(on, AsyncConnection) else on.bind.dialect
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    return insert(model.__table__).on_conflict_do_nothing()
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(target)
