@@ -151,18 +151,13 @@ class MessageDispatcher:
         if self._on_reload is None:
             return
         versions = await self._read_reference_versions()
-        if await self._reload_safely(kinds) and versions is not None:
-            self._reference_versions = versions
-
-    async def _reload_safely(self, kinds: frozenset[str]) -> bool:
-        """Reload; a failure is logged, never allowed to stop the worker."""
-        assert self._on_reload is not None
         try:
             await self._on_reload(kinds)
-        except Exception:
+        except Exception:  # logged, never allowed to stop the worker
             log.exception("reloading %s failed; trying again later", sorted(kinds))
-            return False
-        return True
+            return
+        if versions is not None:
+            self._reference_versions = versions
 
     async def _read_reference_versions(self) -> dict[str, int] | None:
         try:
