@@ -228,8 +228,9 @@ class MessageDispatcher:
         attempts = 1
         try:
             async with self._sessions.begin() as session:
-                attempts = await inbox.attempts_of(session, inbox_id) + 1
-                await inbox.record_failure(session, inbox_id, description, give_up=not transient)
+                attempts = await inbox.record_failure(
+                    session, inbox_id, description, give_up=not transient
+                )
         except Exception as recording_error:
             log.warning(
                 "inbox %s: could not record the failure (%s); it stays queued",

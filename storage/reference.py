@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import ReferenceVersion
-from .upsert import insert_ignore
+from .upsert import dialect_insert
 
 _CURRENT = select(ReferenceVersion.name, ReferenceVersion.version)  # built once
 
@@ -22,14 +22,13 @@ async def current(session: AsyncSession) -> dict[str, int]:
 
 async def bump(session: AsyncSession, names: Collection[str]) -> None:
     """Raise the counters of `names` in the caller's transaction."""
+    table = ReferenceVersion.__table__
     for name in sorted(names):
-        await insert_ignore(
-            session, ReferenceVersion, {"name": name, "version": 0}, ReferenceVersion.name
-        )
+        statement = dialect_insert(session, table).values(name=name, version=1)
         await session.execute(
-            update(ReferenceVersion)
-            .where(ReferenceVersion.name == name)
-            .values(version=ReferenceVersion.version + 1)
+            statement.on_conflict_do_update(
+                index_elements=[table.c.name], set_={"version": table.c.version + 1}
+            )
         )
 
 
