@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import ReferenceVersion
-from .upsert import dialect_insert
+from .upsert import count_up
 
 _CURRENT = select(ReferenceVersion.name, ReferenceVersion.version)  # built once
 
@@ -22,14 +22,8 @@ async def current(session: AsyncSession) -> dict[str, int]:
 
 async def bump(session: AsyncSession, names: Collection[str]) -> None:
     """Raise the counters of `names` in the caller's transaction."""
-    table = ReferenceVersion.__table__
     for name in sorted(names):
-        statement = dialect_insert(session, table).values(name=name, version=1)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.name], set_={"version": table.c.version + 1}
-            )
-        )
+        await count_up(session, ReferenceVersion, {"name": name}, "version")
 
 
 def changed(seen: dict[str, int], now: dict[str, int]) -> frozenset[str]:
