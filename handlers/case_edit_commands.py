@@ -104,15 +104,7 @@ async def cmd_edit(ctx: HandlerContext, call: CommandCall) -> None:
     except InvalidValue as invalid:
         await ctx.reply(invalid.message)
         return
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.EDITED,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"field": field, "old": old, "new": new},
-    )
+    ctx.record_event(case, EventKind.EDITED, Actor.STAFF, {"field": field, "old": old, "new": new})
     await ctx.reply(templates.case_edited(case.number, FIELD_LABELS[field], old, new), case=case)
     if field == "merchant" and case.status == CaseStatus.MEDIATING.value:
         merchant_ids = await members.merchant_member_ids(ctx.session, case.merchant_id)
@@ -191,15 +183,7 @@ async def cmd_note(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case(ctx, call.args[0])
     if case is None:
         return
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.NOTE,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"text": " ".join(call.args[1:])[:500]},
-    )
+    ctx.record_event(case, EventKind.NOTE, Actor.STAFF, {"text": " ".join(call.args[1:])[:500]})
     await ctx.reply(templates.note_recorded(case.number), room_id=private_room(ctx))
 
 
@@ -221,15 +205,7 @@ async def cmd_merge(ctx: HandlerContext, call: CommandCall) -> None:
     # raises IllegalTransition (answered by the registry) before anything moves
     act(ctx, duplicate, CaseAction.MERGE, Actor.STAFF, data={"into": kept.number})
     await _move_events(ctx, duplicate, kept)
-    cases.record_event(
-        ctx.session,
-        kept,
-        EventKind.MERGED,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"from": duplicate.number},
-    )
+    ctx.record_event(kept, EventKind.MERGED, Actor.STAFF, {"from": duplicate.number})
     await ctx.reply(
         templates.merged_for_reporter(duplicate.number, kept.number),
         mention_ids=[duplicate.reporter_id],

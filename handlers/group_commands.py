@@ -204,15 +204,7 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
         return
     assignee = await mentioned_member(ctx, call)
     case.assignee_id = assignee.id
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.ASSIGNED,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"assignee_id": assignee.id},
-    )
+    ctx.record_event(case, EventKind.ASSIGNED, Actor.STAFF, {"assignee_id": assignee.id})
     await ctx.reply(
         templates.case_assigned(case.number, member_name(assignee)),
         mention_ids=[assignee.id],
