@@ -1,7 +1,8 @@
 """Rooms and members as the bot first meets them.
 
 Two bot processes may meet the same room or member at the same moment, so a first sighting
-is an insert that yields to a concurrent one (ON CONFLICT DO NOTHING), not an error.
+is an insert that yields to a concurrent one (ON CONFLICT DO NOTHING, or DO UPDATE for a
+member, whose row comes back either way), not an error.
 """
 
 from __future__ import annotations
