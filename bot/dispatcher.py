@@ -40,6 +40,14 @@ def describe_error(error: BaseException, limit: int = 200) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
+class ReferenceDataMoved(Exception):
+    """Another process changed merchants or the calendar since this one loaded them."""
+
+    def __init__(self, kinds: frozenset[str]) -> None:
+        super().__init__(", ".join(sorted(kinds)))
+        self.kinds = kinds
+
+
 def retry_delay(attempts: int) -> float:
     return min(RETRY_DELAY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY_SECONDS)
 
@@ -61,7 +69,7 @@ class MessageDispatcher:
         self._on_reload = on_reload
         self._clock = clock
         self._on_replies_queued = on_replies_queued
-        self._reference_versions: dict[str, int] | None = None
+        self._reference_versions: dict[str, int] = {}  # as loaded
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._retries: dict[int, asyncio.TimerHandle] = {}
@@ -94,7 +102,7 @@ class MessageDispatcher:
 
     async def start(self) -> None:
         """Pick up whatever was accepted but not handled before the last stop or crash."""
-        self._reference_versions = await self._read_reference_versions()  # as loaded
+        self._reference_versions = await self._read_reference_versions() or {}
         async with self._sessions() as session:
             for inbox_id in await inbox.unhandled_ids(session):
                 self._queue.put_nowait(inbox_id)
@@ -129,7 +137,6 @@ class MessageDispatcher:
                 if self._stopping:
                     continue
                 self._idle.clear()
-                await self.catch_up_reference_data()
                 await self.process(inbox_id)
                 if self._queue.empty():  # caught up: the sender takes every reply so far
                     self._wake_sender()
@@ -137,35 +144,20 @@ class MessageDispatcher:
                 self._queue.task_done()
                 self._idle.set()
 
-    async def catch_up_reference_data(self) -> None:
-        """Reload merchants or the calendar if another process changed them since."""
-        versions = await self._read_reference_versions()
-        if versions is None or self._reference_versions is None or self._on_reload is None:
-            self._reference_versions = self._reference_versions or versions
-            return
-        kinds = reference.changed(self._reference_versions, versions)
-        if kinds and not await self._reload_safely(kinds):
-            return  # keep the old versions: the next message tries again
-        self._reference_versions = versions
-
     async def _reload(self, kinds: frozenset[str]) -> None:
-        """Reload after this process changed reference data. The versions are read first:
-        a change another process commits after that is caught by the next check."""
+        """Reload after reference data changed. The versions are read first: a change
+        another process commits after that is caught by the next message's check; after a
+        failed reload the old versions stay, so the next message tries again."""
         if self._on_reload is None:
             return
         versions = await self._read_reference_versions()
-        if await self._reload_safely(kinds) and versions is not None:
-            self._reference_versions = versions
-
-    async def _reload_safely(self, kinds: frozenset[str]) -> bool:
-        """Reload; a failure is logged, never allowed to stop the worker."""
-        assert self._on_reload is not None
         try:
             await self._on_reload(kinds)
-        except Exception:
+        except Exception:  # logged, never allowed to stop the worker
             log.exception("reloading %s failed; trying again later", sorted(kinds))
-            return False
-        return True
+            return
+        if versions is not None:
+            self._reference_versions = versions
 
     async def _read_reference_versions(self) -> dict[str, int] | None:
         try:
@@ -178,7 +170,11 @@ class MessageDispatcher:
     async def process(self, inbox_id: int) -> None:
         """Handle one stored message in a transaction of its own."""
         try:
-            handled = await self._handle_in_transaction(inbox_id)
+            try:
+                handled = await self._handle_in_transaction(inbox_id)
+            except ReferenceDataMoved as moved:  # rolled back, nothing written: reload first
+                await self._reload(moved.kinds)
+                handled = await self._handle_in_transaction(inbox_id, check_versions=False)
         except Exception as error:  # any failure: keep the message, try again, never crash
             await self._record_failure(inbox_id, error)
             return
@@ -199,11 +195,18 @@ class MessageDispatcher:
             self._replies_queued = False
             self._on_replies_queued()
 
-    async def _handle_in_transaction(self, inbox_id: int) -> tuple[ClaimedMessage, Handled] | None:
+    async def _handle_in_transaction(
+        self, inbox_id: int, *, check_versions: bool = True
+    ) -> tuple[ClaimedMessage, Handled] | None:
         async with self._sessions.begin() as session:
             message = await inbox.claim(session, inbox_id)
             if message is None:
                 return None  # handled before (redelivery, or a second worker)
+            if check_versions and self._on_reload is not None:
+                versions = await reference.current(session)
+                moved = reference.changed(self._reference_versions, versions)
+                if moved:
+                    raise ReferenceDataMoved(moved)
             now = self._clock.now()
             result = await handle_message(
                 session, message, config=self._config, shared=self._shared, now=now
@@ -225,8 +228,9 @@ class MessageDispatcher:
         attempts = 1
         try:
             async with self._sessions.begin() as session:
-                attempts = await inbox.attempts_of(session, inbox_id) + 1
-                await inbox.record_failure(session, inbox_id, description, give_up=not transient)
+                attempts = await inbox.record_failure(
+                    session, inbox_id, description, give_up=not transient
+                )
         except Exception as recording_error:
             log.warning(
                 "inbox %s: could not record the failure (%s); it stays queued",

@@ -89,7 +89,6 @@ DIRECT_ROOM_PREFIX = "dm:"
 """Room id of a private chat with the bot: `dm:<contact id>`."""
 
 MENTION_SEPARATOR = "\u2005"  # what WeChat puts after "@name"
-GRPC_MESSAGE_LIMIT = 4 * 1024 * 1024
 MAX_INLINE_FILE_BYTES = 3 * 1024 * 1024 - 64 * 1024
 """Largest file sent inline: base64 grows it by 4/3 (3 MiB would be exactly 4 MiB), and the
 JSON around it and the request need the rest of the 4 MiB gRPC limit."""

@@ -23,7 +23,7 @@ from storage import merchants as merchant_registry
 from storage.models import Case
 
 from . import group_commands  # noqa: F401  declared first: /help lists /case … before these
-from .case_actions import act, deadlines_of
+from .case_actions import act, notify_merchant
 from .context import DIRECT_ROOM_PREFIX, HandlerContext
 from .permissions import may_see_case
 from .registry import STAFF, CommandCall, UsageError, on_command
@@ -104,18 +104,12 @@ async def cmd_edit(ctx: HandlerContext, call: CommandCall) -> None:
     except InvalidValue as invalid:
         await ctx.reply(invalid.message)
         return
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.EDITED,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"field": field, "old": old, "new": new},
-    )
+    ctx.record_event(case, EventKind.EDITED, Actor.STAFF, {"field": field, "old": old, "new": new})
     await ctx.reply(templates.case_edited(case.number, FIELD_LABELS[field], old, new), case=case)
     if field == "merchant" and case.status == CaseStatus.MEDIATING.value:
-        await _notify_new_merchant(ctx, case)
+        merchant_ids = await members.merchant_member_ids(ctx.session, case.merchant_id)
+        if merchant_ids:  # the case now names a bound merchant: told as acceptance would
+            await notify_merchant(ctx, case, merchant_ids)
 
 
 async def _apply_edit(ctx: HandlerContext, case: Case, field: str, value: str) -> tuple[str, str]:
@@ -181,31 +175,6 @@ def _filled(case: Case, item: str) -> None:
     case.missing = [missing for missing in case.missing if missing != item]
 
 
-async def _notify_new_merchant(ctx: HandlerContext, case: Case) -> None:
-    """A case in mediation now names a bound merchant: tell it as acceptance would have."""
-    merchant_ids = await members.merchant_member_ids(ctx.session, case.merchant_id)
-    if not merchant_ids:
-        return
-    reply_by = deadlines_of(
-        case, ctx.calendar, ctx.config.deadline_policy, ctx.config.timezone
-    ).first_answer_by
-    if reply_by is None:
-        return
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.NOTIFIED,
-        actor=Actor.SYSTEM,
-        at=ctx.now,
-        data={"merchant_ids": list(merchant_ids), "reply_by": reply_by.isoformat()},
-    )
-    summary = templates.complaint_summary("贵店", case.category, case.problem)
-    text = templates.merchant_notice(
-        case.number, case.merchant_name, summary, tuple(case.demands), case.amount, reply_by
-    )
-    await ctx.reply(text, mention_ids=list(merchant_ids), case=case, room_id=case.room_id)
-
-
 @on_command("note", aliases=("备注",), roles=STAFF, usage=templates.USAGE_NOTE)
 async def cmd_note(ctx: HandlerContext, call: CommandCall) -> None:
     """`/note 编号 文字`: an internal note; the answer goes to the staff member privately."""
@@ -214,15 +183,7 @@ async def cmd_note(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case(ctx, call.args[0])
     if case is None:
         return
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.NOTE,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"text": " ".join(call.args[1:])[:500]},
-    )
+    ctx.record_event(case, EventKind.NOTE, Actor.STAFF, {"text": " ".join(call.args[1:])[:500]})
     await ctx.reply(templates.note_recorded(case.number), room_id=private_room(ctx))
 
 
@@ -244,15 +205,7 @@ async def cmd_merge(ctx: HandlerContext, call: CommandCall) -> None:
     # raises IllegalTransition (answered by the registry) before anything moves
     act(ctx, duplicate, CaseAction.MERGE, Actor.STAFF, data={"into": kept.number})
     await _move_events(ctx, duplicate, kept)
-    cases.record_event(
-        ctx.session,
-        kept,
-        EventKind.MERGED,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"from": duplicate.number},
-    )
+    ctx.record_event(kept, EventKind.MERGED, Actor.STAFF, {"from": duplicate.number})
     await ctx.reply(
         templates.merged_for_reporter(duplicate.number, kept.number),
         mention_ids=[duplicate.reporter_id],

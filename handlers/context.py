@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from mediation.parsing import ComplaintParser
 from mediation.privacy import mask_text
 from mediation.roles import Role
 from mediation.workdays import WorkingCalendar
-from storage import outbox
+from storage import cases, outbox
 from storage.inbox import ClaimedMessage
 from storage.models import Case, Member
 
@@ -90,6 +91,14 @@ class HandlerContext:
         per sender, room and minute (`RepeatedAnswers`)."""
         return self.shared.repeated_answers.first(
             self.message.room_id, self.message.sender_id, kind, self.now
+        )
+
+    def record_event(self, case: Case, kind: str, actor: str, data: dict[str, Any]) -> None:
+        """Add to the case's audit trail, by the message's sender, now (it commits with the
+        change)."""
+        actor_id = self.message.sender_id
+        cases.record_event(
+            self.session, case, kind, actor=actor, actor_id=actor_id, at=self.now, data=data
         )
 
     async def reply(

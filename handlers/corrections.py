@@ -22,9 +22,9 @@ from mediation.parsing import ParsedMessage
 from mediation.privacy import mask_text
 from mediation.quotes import split_quote
 from mediation.roles import Role
-from storage import cases, inbox
+from storage import case_queries, cases, inbox
 from storage.inbox import ClaimedMessage
-from storage.models import Case, CaseEvent, DetectorCorrection, InboxMessage
+from storage.models import Case, DetectorCorrection, InboxMessage
 
 from .case_actions import merchant_member_ids
 from .context import HandlerContext
@@ -148,23 +148,12 @@ async def cmd_void(ctx: HandlerContext, call: CommandCall) -> None:
         if ctx.first_time("refused:void"):
             await ctx.reply(templates.void_refused(number))
         return
-    notified = await ctx.session.scalar(
-        select(
-            exists().where(CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.NOTIFIED.value)
-        )
-    )
+    notified = case.id in await case_queries.notified_case_ids(ctx.session, [case.id])
     case.status = CaseStatus.VOIDED
     case.closed_at = case.closed_at or ctx.now
     case.updated_at = ctx.now
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.VOIDED,
-        actor=Actor.STAFF if ctx.role.is_staff else Actor.REPORTER,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"inbox_id": ctx.message.id},
-    )
+    actor = Actor.STAFF if ctx.role.is_staff else Actor.REPORTER
+    ctx.record_event(case, EventKind.VOIDED, actor, {"inbox_id": ctx.message.id})
     _record_correction(
         ctx, case.masked_text, label=0, source="void", inbox_id=None, case_id=case.id
     )

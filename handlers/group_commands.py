@@ -15,7 +15,7 @@ from mediation import templates
 from mediation import templates as say
 from mediation.case_numbers import CASE_NUMBER_PATTERN, find_case_numbers
 from mediation.cases import EVENT_LABELS, Actor, CaseStatus, EventKind, ready_for_mediation
-from mediation.lifecycle import CaseAction, actor_for
+from mediation.lifecycle import CaseAction
 from mediation.money import in_range
 from mediation.privacy import mask_text
 from mediation.roles import ROLE_BY_LABEL, Role
@@ -31,6 +31,7 @@ from .context import HandlerContext
 from .merchants import save_merchant
 from .permissions import may_see_case
 from .registry import ADMIN_ONLY, ANYONE, STAFF, CommandCall, UsageError, on_command
+from .thread import actor_of
 
 LICENCE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 AMOUNT_PATTERN = re.compile(r"^[¥￥]?(\d+(?:\.\d{1,2})?)元?$")
@@ -56,15 +57,6 @@ async def _case_arg(ctx: HandlerContext, call: CommandCall, *, shown: bool = Fal
             await ctx.reply(templates.not_your_case(number))
         return None
     return case
-
-
-def _actor(ctx: HandlerContext, case: Case) -> Actor:
-    return actor_for(
-        is_reporter=case.reporter_id == ctx.sender.id,
-        is_staff=ctx.role.is_staff,
-        is_case_merchant=ctx.sender.merchant_id is not None
-        and ctx.sender.merchant_id == case.merchant_id,
-    )
 
 
 @on_command("case", aliases=("案件",), roles=ANYONE, usage=templates.USAGE_CASE)  # see may_see_case
@@ -114,7 +106,7 @@ async def cmd_withdraw(ctx: HandlerContext, call: CommandCall) -> None:
     case = await _case_arg(ctx, call)
     if case is None:
         return
-    act(ctx, case, CaseAction.WITHDRAW, _actor(ctx, case))
+    act(ctx, case, CaseAction.WITHDRAW, actor_of(ctx, case))
     await ctx.reply(templates.case_withdrawn(case.number), case=case)
 
 
@@ -212,15 +204,7 @@ async def cmd_assign(ctx: HandlerContext, call: CommandCall) -> None:
         return
     assignee = await mentioned_member(ctx, call)
     case.assignee_id = assignee.id
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.ASSIGNED,
-        actor=Actor.STAFF,
-        actor_id=ctx.sender.id,
-        at=ctx.now,
-        data={"assignee_id": assignee.id},
-    )
+    ctx.record_event(case, EventKind.ASSIGNED, Actor.STAFF, {"assignee_id": assignee.id})
     await ctx.reply(
         templates.case_assigned(case.number, member_name(assignee)),
         mention_ids=[assignee.id],

@@ -37,15 +37,8 @@ OPEN_STATUS_VALUES = sorted(status.value for status in OPEN_STATUSES)
 async def handle_complaint(ctx: HandlerContext, parsed: ParsedMessage) -> None:
     duplicate = await find_duplicate(ctx, parsed)
     if duplicate is not None:
-        cases.record_event(
-            ctx.session,
-            duplicate,
-            EventKind.DUPLICATE_LINKED,
-            actor=Actor.REPORTER,
-            actor_id=ctx.message.sender_id,
-            at=ctx.now,
-            data={"inbox_id": ctx.message.id, "masked_text": parsed.masked_text[:500]},
-        )
+        linked = {"inbox_id": ctx.message.id, "masked_text": parsed.masked_text[:500]}
+        ctx.record_event(duplicate, EventKind.DUPLICATE_LINKED, Actor.REPORTER, linked)
         await ctx.reply(templates.duplicate_linked(duplicate.number), case=duplicate)
         return
     refused_amount = _amount_out_of_range(ctx, parsed)
@@ -93,15 +86,8 @@ async def open_case(ctx: HandlerContext, parsed: ParsedMessage) -> Case:
         office_id=office_id,
     )
     ctx.session.add(case)
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.OPENED,
-        actor=Actor.REPORTER,
-        actor_id=message.sender_id,
-        at=ctx.now,
-        data={"confidence": parsed.confidence, "inbox_id": message.id},
-    )
+    opened = {"confidence": parsed.confidence, "inbox_id": message.id}
+    ctx.record_event(case, EventKind.OPENED, Actor.REPORTER, opened)
     await merchant_set(ctx, case)  # the registry's area and trading-lead alert
     await alert_spikes(ctx, case)  # one merchant's or one category's burst (issue 21)
     return case
@@ -157,14 +143,8 @@ async def complete_details(ctx: HandlerContext, case: Case, parsed: ParsedMessag
     case.missing = [item for item in missing if item not in added]
     case.raw_text = f"{case.raw_text}\n{ctx.message.text}"
     case.masked_text = f"{case.masked_text}\n{parsed.masked_text}"
-    cases.record_event(
-        ctx.session,
-        case,
-        EventKind.DETAILS_ADDED,
-        actor=Actor.REPORTER,
-        actor_id=ctx.message.sender_id,
-        at=ctx.now,
-        data={"added": added, "inbox_id": ctx.message.id},
+    ctx.record_event(
+        case, EventKind.DETAILS_ADDED, Actor.REPORTER, {"added": added, "inbox_id": ctx.message.id}
     )
     text = templates.details_added(case.number, tuple(case.missing))
     if refused_amount is not None:

@@ -1,6 +1,7 @@
 """Spike alerts (投诉预警): staff hear at once when complaints burst.
 
-After each new case, its office's recent complaints are counted (`mediation.hot_issues`):
+After each new case, its office's recent complaints of the same merchant or category (all
+a spike it belongs to is made of) are counted (`mediation.hot_issues`):
 one merchant with `spike_merchant_count` complaints within `spike_merchant_days` days, or a
 category whose last 7 days hold at least `spike_category_min` complaints and twice the 7
 days before (a gym closing its doors). Only a spike the new case belongs to is told, to the
@@ -29,7 +30,7 @@ async def alert_spikes(ctx: HandlerContext, case: Case) -> int:
     since = ctx.now - timedelta(days=max(config.spike_merchant_days, CATEGORY_WINDOW_DAYS))
     with ctx.session.no_autoflush:  # the new case is not inserted yet: it is added below
         recent = await learning_queries.hot_issue_cases(
-            ctx.session, since, office_id=case.office_id
+            ctx.session, since, office_id=case.office_id, alike=case
         )
     current = HotIssueCase(
         case.number,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mediation import templates
 from mediation.cases import CaseStatus
 from mediation.workdays import WorkingCalendar
-from storage import digest_queries, outbox
+from storage import case_queries, digest_queries, outbox
 
 from .case_actions import deadlines_of
 from .context import DIRECT_ROOM_PREFIX, HandlerConfig
@@ -96,7 +96,7 @@ async def _digest_text(
     due_limit = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)
     pending = unanswered = 0
     due_soon: list[str] = []
-    for case in await digest_queries.open_cases(session, office_id):
+    for case in await case_queries.open_cases(session, office_id=office_id):
         deadlines = deadlines_of(case, calendar, config.deadline_policy, config.timezone)
         status = CaseStatus(case.status)
         if status is CaseStatus.PENDING:

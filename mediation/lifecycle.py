@@ -106,13 +106,6 @@ RULES: dict[CaseAction, _Rule] = {
     CaseAction.MERGE: _rule({Actor.STAFF}, OPEN_STATUSES, CaseStatus.MERGED),
 }
 
-# Settling a case is the consumer's side: only its reporter (or staff) confirms, rejects,
-# withdraws or rates, whatever a message names; the merchant above all may not.
-SETTLING_ACTIONS = frozenset(
-    {CaseAction.CONFIRM, CaseAction.REJECT, CaseAction.WITHDRAW, CaseAction.RATE}
-)
-
-
 def actor_for(*, is_reporter: bool, is_staff: bool, is_case_merchant: bool) -> Actor:
     """Who a group member is to a case: its reporter first (staff who reported a case rate
     it as its reporter), then staff, then its merchant; anyone else is a plain member."""

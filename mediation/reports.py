@@ -394,19 +394,6 @@ class CalendarFactsCalculator:
         return count
 
 
-def calendar_facts(
-    *,
-    received_at: datetime,
-    accepted_at: datetime | None,
-    closed_at: datetime | None,
-    calendar: WorkingCalendar,
-    policy: DeadlinePolicy,
-    tz: ZoneInfo,
-) -> CalendarFacts:
-    """The `CalendarFacts` of one case."""
-    return CalendarFactsCalculator(calendar, policy, tz).facts(received_at, accepted_at, closed_at)
-
-
 def was_overdue(
     *,
     received_at: datetime,

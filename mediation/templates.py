@@ -54,10 +54,6 @@ def ask_for_missing(number: str, missing: tuple[str, ...]) -> str:
     return f"投诉 {number} 还缺少：{items}。请直接在群里回复补充。"
 
 
-def message_too_long(limit: int) -> str:
-    return f"消息过长，已截取前 {limit} 字登记。"
-
-
 def slow_down() -> str:
     return "您发消息太快了，请稍候一分钟再发。刚才的消息已记录，工作人员可以查看。"
 
@@ -812,10 +808,6 @@ def repeated_column(column: str) -> str:
     return f"表头中「{column}」列出现了不止一次，无法导入。"
 
 
-def empty_sheet() -> str:
-    return "表格是空的，没有表头。"
-
-
 def missing_name() -> str:
     return "缺少名称"
 
@@ -1257,10 +1249,6 @@ def office_staff_granted(member: str, role_label: str, office: str) -> str:
 
 def case_of_other_office(number: str) -> str:
     return f"{number} 属于其他监管所，请由该所工作人员处理。"
-
-
-def stats_scope(office: str | None) -> str:
-    return f"（{office}）" if office else "（全区）"
 
 
 def office_summary_note(office: str) -> str:

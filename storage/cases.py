@@ -6,42 +6,24 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.case_numbers import format_case_number
 from mediation.cases import CaseStatus
 
 from .models import Case, CaseCounter, CaseEvent
-from .upsert import insert_ignore
+from .upsert import count_up
 
 
 async def next_case_number(session: AsyncSession, period: str, prefix: str = "CY") -> str:
     """Allocate the next number of an office prefix in a period inside the caller's
     transaction. Each prefix counts on its own (the counter key is the period for CY, as
-    before offices existed, else prefix + period).
-
-    The first case of a period creates its counter; when another process creates it at the
-    same moment, this one takes the next number from that counter instead.
-    """
+    before offices existed, else prefix + period); the first case of a period creates its
+    counter."""
     key = period if prefix == "CY" else f"{prefix}{period}"
-    sequence = await _increment(session, key)
-    if sequence is None:
-        values = {"period": key, "last_sequence": 1}
-        created = await insert_ignore(session, CaseCounter, values, returning=CaseCounter.period)
-        sequence = 1 if created is not None else await _increment(session, key)
-    assert sequence is not None
+    sequence = await count_up(session, CaseCounter, {"period": key}, "last_sequence")
     return format_case_number(period, sequence, prefix)
-
-
-async def _increment(session: AsyncSession, period: str) -> int | None:
-    result = await session.execute(
-        update(CaseCounter)
-        .where(CaseCounter.period == period)
-        .values(last_sequence=CaseCounter.last_sequence + 1)
-        .returning(CaseCounter.last_sequence)
-    )
-    return result.scalar_one_or_none()
 
 
 def record_event(

@@ -1,5 +1,6 @@
-"""What the daily staff digest asks: the open cases with their timeline, the staff to tell
-(with their office), and the messages the detector was unsure of that opened no case."""
+"""What the daily staff digest asks besides the open cases (`case_queries.open_cases`): the
+staff to tell (with their office), and the messages the detector was unsure of that opened
+no case."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mediation.cases import OPEN_STATUSES
 from mediation.roles import Role
 
 from .models import Case, InboxMessage, Member, Room
@@ -17,18 +17,6 @@ from .models import Case, InboxMessage, Member, Room
 # The route the detector gives a message it is not sure is a complaint (issue 16, not in
 # the pipeline yet): read as a plain string so the digest counts them once it is.
 ROUTE_UNSURE = "unsure"
-
-
-async def open_cases(session: AsyncSession, office_id: int | None = None) -> list[Case]:
-    """Every open case (of one office, if given), oldest first."""
-    statement = (
-        select(Case)
-        .where(Case.status.in_([status.value for status in OPEN_STATUSES]))
-        .order_by(Case.received_at, Case.id)
-    )
-    if office_id is not None:
-        statement = statement.where(Case.office_id == office_id)
-    return list(await session.scalars(statement))
 
 
 async def recipients(

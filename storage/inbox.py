@@ -115,17 +115,11 @@ async def record_handled(session: AsyncSession, inbox_id: int, route: str, now: 
     )
 
 
-async def attempts_of(session: AsyncSession, inbox_id: int) -> int:
-    attempts = await session.scalar(
-        select(InboxMessage.attempts).where(InboxMessage.id == inbox_id)
-    )
-    return attempts or 0
-
-
 async def record_failure(
     session: AsyncSession, inbox_id: int, error: str, *, give_up: bool
-) -> None:
-    await session.execute(
+) -> int:
+    """Count the failed attempt and keep its error; the attempts so far."""
+    attempts = await session.scalar(
         update(InboxMessage)
         .where(InboxMessage.id == inbox_id)
         .values(
@@ -133,7 +127,9 @@ async def record_failure(
             error=error[:2000],
             state=FAILED if give_up else RECEIVED,
         )
+        .returning(InboxMessage.attempts)
     )
+    return attempts or 0
 
 
 async def answered_since(

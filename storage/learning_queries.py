@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.cases import CLOSED_STATUSES, UNCOUNTED_STATUSES
@@ -47,8 +47,10 @@ async def hot_issue_cases(
     since: datetime,
     until: datetime | None = None,
     office_id: int | None = None,
+    alike: Case | None = None,
 ) -> list[HotIssueCase]:
-    """Complaints received from `since` (to `until`), as the hot-issue functions read them."""
+    """Complaints received from `since` (to `until`), as the hot-issue functions read them;
+    with `alike`, only those of its merchant or its category: all a spike of it is made of."""
     query = select(
         Case.number,
         Case.received_at,
@@ -62,5 +64,19 @@ async def hot_issue_cases(
         query = query.where(Case.received_at < until)
     if office_id is not None:
         query = query.where(Case.office_id == office_id)
+    if alike is not None:
+        query = query.where(_same_merchant_or_category(alike))
     rows = await session.execute(query.order_by(Case.received_at, Case.id))
     return [HotIssueCase(*row) for row in rows.all()]
+
+
+def _same_merchant_or_category(case: Case) -> ColumnElement[bool]:
+    """The cases of `case`'s merchant (by id; without one, by name) or of its category."""
+    alike = []
+    if case.merchant_id is not None:
+        alike.append(Case.merchant_id == case.merchant_id)
+    elif case.merchant_name and case.merchant_name.strip():
+        alike.append(Case.merchant_name == case.merchant_name)
+    if case.category:
+        alike.append(Case.category == case.category)
+    return or_(false(), *alike)

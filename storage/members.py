@@ -1,7 +1,8 @@
 """Rooms and members as the bot first meets them.
 
 Two bot processes may meet the same room or member at the same moment, so a first sighting
-is an insert that yields to a concurrent one (ON CONFLICT DO NOTHING), not an error.
+is an insert that yields to a concurrent one (ON CONFLICT DO NOTHING, or DO UPDATE for a
+member, whose row comes back either way), not an error.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation.roles import Role
 
 from .models import Member, Room, RoomMember
-from .upsert import insert_ignore
+from .upsert import dialect_insert, insert_ignore
 
 
 async def ensure_room(
@@ -40,24 +41,24 @@ async def ensure_member(
     now: datetime,
     admins: Collection[str] = (),
 ) -> Member:
-    """The member, created on first sight; admins from the settings are always admins."""
-    member = await session.get(Member, member_id)
-    if member is None:
-        values = {
-            "id": member_id,
-            "display_name": display_name[:200],
-            "role": Role.UNKNOWN,
-            "merchant_id": None,
-            "first_seen_at": now,
-        }
-        await insert_ignore(session, Member, values, returning=Member.id)
-        member = await session.get(Member, member_id)
-        assert member is not None
-    if display_name and member.display_name != display_name[:200]:
-        member.display_name = display_name[:200]
-    if member_id in admins and member.role != Role.ADMIN:
-        member.role = Role.ADMIN
-    return member
+    """The member, created on first sight, with the latest display name; admins from the
+    settings are always admins. One statement: INSERT … ON CONFLICT DO UPDATE … RETURNING."""
+    name = display_name[:200]
+    is_admin = member_id in admins
+    statement = dialect_insert(session, Member).values(
+        id=member_id,
+        display_name=name,
+        role=Role.ADMIN if is_admin else Role.UNKNOWN,
+        merchant_id=None,
+        first_seen_at=now,
+    )
+    changes = {"display_name": statement.excluded.display_name if name else Member.display_name}
+    if is_admin:
+        changes["role"] = statement.excluded.role
+    statement = statement.on_conflict_do_update(index_elements=[Member.id], set_=changes)
+    return await session.scalar(
+        statement.returning(Member), execution_options={"populate_existing": True}
+    )
 
 
 async def merchant_member_ids(session: AsyncSession, merchant_id: int | None) -> list[str]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.offices import Office as OfficeSetting
 
-from .models import Member, Office, Room
+from .models import Office, Room
 
 DEFAULT_OFFICE_ID = 1
 
@@ -74,10 +74,6 @@ async def of_room(session: AsyncSession, room_id: str) -> Office | None:
 
 async def assign_room(session: AsyncSession, room_id: str, office_id: int) -> None:
     await session.execute(update(Room).where(Room.id == room_id).values(office_id=office_id))
-
-
-async def assign_member(session: AsyncSession, member: Member, office_id: int) -> None:
-    member.office_id = office_id
 
 
 async def offices_of_rooms(session: AsyncSession, room_ids: Sequence[str]) -> dict[str, int]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import ReferenceVersion
-from .upsert import insert_ignore
+from .upsert import count_up
 
 _CURRENT = select(ReferenceVersion.name, ReferenceVersion.version)  # built once
 
@@ -23,14 +23,7 @@ async def current(session: AsyncSession) -> dict[str, int]:
 async def bump(session: AsyncSession, names: Collection[str]) -> None:
     """Raise the counters of `names` in the caller's transaction."""
     for name in sorted(names):
-        await insert_ignore(
-            session, ReferenceVersion, {"name": name, "version": 0}, ReferenceVersion.name
-        )
-        await session.execute(
-            update(ReferenceVersion)
-            .where(ReferenceVersion.name == name)
-            .values(version=ReferenceVersion.version + 1)
-        )
+        await count_up(session, ReferenceVersion, {"name": name}, "version")
 
 
 def changed(seen: dict[str, int], now: dict[str, int]) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL alike."""
+"""INSERT … ON CONFLICT for SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -25,6 +25,23 @@ def insert_ignore_statement(
     on: AsyncSession | AsyncConnection, model: type[DeclarativeBase]
 ) -> Insert:
     """The statement for `model`'s table on the database `on` is bound to."""
+    return dialect_insert(on, model.__table__).on_conflict_do_nothing()
+
+
+async def count_up(
+    session: AsyncSession, model: type[DeclarativeBase], key: dict[str, Any], counter: str
+) -> int:
+    """Add one to the `counter` of the row `key`, created at 1 if missing (also when another
+    process creates it at the same moment); the new count. One statement."""
+    table = model.__table__
+    statement = dialect_insert(session, table).values(**key, **{counter: 1})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key), set_={counter: table.c[counter] + 1}
+    )
+    return int(await session.scalar(statement.returning(table.c[counter])))
+
+
+def dialect_insert(on: AsyncSession | AsyncConnection, target: Any) -> Any:
+    """`insert(target)` of the database `on` is bound to, which has `on_conflict_do_…`."""
     dialect = on.dialect if isinstance(on, AsyncConnection) else on.bind.dialect
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    return insert(model.__table__).on_conflict_do_nothing()
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(target)

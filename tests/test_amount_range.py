@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot.app import BotApp
 from mediation.clock import ManualClock
 from mediation.money import DEFAULT_MAX_AMOUNT, in_range
-from mediation.parsing.amounts import disputed_amount
+from mediation.parsing.amounts import disputed
 from storage.db import is_transient
 from storage.models import Case, InboxMessage
 from storage.tokens import create_token
@@ -34,7 +34,7 @@ def test_the_range_is_positive_whole_cents_up_to_the_maximum() -> None:
     assert in_range(Decimal("10000000")) and in_range(Decimal("0.01"))
     assert not in_range(Decimal("10000000.01")) and not in_range(Decimal("0"))
     assert not in_range(Decimal("1.005")) and not in_range(Decimal("NaN"))
-    assert disputed_amount(f"多收{HUGE}元", []) is None
+    assert disputed(f"多收{HUGE}元", []) is None
 
 
 async def test_an_absurd_amount_in_a_complaint_is_refused_and_not_recorded(group: Group) -> None:

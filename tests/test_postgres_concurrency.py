@@ -24,6 +24,7 @@ from bot.gateway import Delivery, MessageSink, send_one_by_one
 from bot.messages import IncomingMessage, OutgoingMessage
 from bot.outbox_sender import OutboxSender
 from bot.settings import Settings
+from handlers.merchants import save_merchant
 from mediation.cases import EventKind
 from mediation.clock import ManualClock
 from storage import outbox
@@ -240,3 +241,36 @@ async def test_two_senders_deliver_each_reply_once_and_in_order_per_room(
     for room in ROOMS:
         in_room = [message.outbox_id for _, message in sent if message.room_id == room]
         assert in_room == sorted(in_room)
+
+
+async def test_a_merchant_one_bot_adds_is_known_to_the_others_next_message(
+    two_bots: tuple[BotApp, BotApp],
+) -> None:
+    """The versions are compared inside the handling transaction; when they moved it is
+    rolled back, the merchants reloaded, and the message handled with them."""
+    first, second = two_bots
+    async with first.sessions.begin() as session:
+        merchant, _ = await save_merchant(session, {"name": "青禾轻食沙拉"}, now=START)
+    await first.dispatcher.drain()  # nothing queued: the first bot has not reloaded either
+
+    await second.dispatcher.accept(
+        IncomingMessage(
+            message_id="after-registry-change",
+            room_id=ROOMS[0],
+            sender_id="grid-li",
+            sender_name="网格员李",
+            text="【投诉】青禾轻食沙拉的沙拉里有虫子，消费者要求退款35元，电话13812345678",
+            sent_at=START,
+        )
+    )
+    await second.dispatcher.drain()
+
+    async with second.sessions() as session:
+        case = await session.scalar(
+            select(Case).where(Case.source_message_id == "after-registry-change")
+        )
+        route = await session.scalar(
+            select(InboxMessage.route).where(InboxMessage.message_id == "after-registry-change")
+        )
+    assert route == "complaint"
+    assert case is not None and case.merchant_id == merchant.id

@@ -20,7 +20,6 @@ from mediation.reports import (
     Month,
     MonthlyTotals,
     build_monthly_report,
-    calendar_facts,
     report_from_totals,
     was_overdue,
     working_days_to_close,
@@ -75,13 +74,8 @@ def test_overdue_at_is_the_instant_was_overdue_turns_true_for_any_timeline() -> 
 
 def test_case_accepted_late_is_overdue_from_the_end_of_its_seventh_working_day() -> None:
     # received Mon 06-01; 7 working days end on Wed 06-10; accepted Fri 06-12
-    facts = calendar_facts(
-        received_at=sh(2026, 6, 1, 10),
-        accepted_at=sh(2026, 6, 12, 10),
-        closed_at=None,
-        calendar=CALENDAR,
-        policy=POLICY,
-        tz=SHANGHAI,
+    facts = CalendarFactsCalculator(CALENDAR, POLICY, SHANGHAI).facts(
+        sh(2026, 6, 1, 10), sh(2026, 6, 12, 10), None
     )
     assert facts.overdue_at == sh(2026, 6, 11, 0)
     assert facts.working_days_to_close is None
@@ -89,13 +83,8 @@ def test_case_accepted_late_is_overdue_from_the_end_of_its_seventh_working_day()
 
 def test_case_settled_in_time_across_national_day_is_never_overdue() -> None:
     # accepted Wed 09-30, closed Fri 10-09: 10-01..10-07 are holidays; settlement due 10-20
-    facts = calendar_facts(
-        received_at=sh(2026, 9, 30, 10),
-        accepted_at=sh(2026, 9, 30, 10, 5),
-        closed_at=sh(2026, 10, 9, 16),
-        calendar=CALENDAR,
-        policy=POLICY,
-        tz=SHANGHAI,
+    facts = CalendarFactsCalculator(CALENDAR, POLICY, SHANGHAI).facts(
+        sh(2026, 9, 30, 10), sh(2026, 9, 30, 10, 5), sh(2026, 10, 9, 16)
     )
     assert facts.overdue_at is None
     assert facts.working_days_to_close == 2  # Thu 10-08 and Fri 10-09

@@ -190,12 +190,6 @@ def disputed(text: str, spans: list[tuple[int, int]]) -> Disputed | None:
     return Disputed(value) if value is not None else None
 
 
-def disputed_amount(text: str, spans: list[tuple[int, int]]) -> Decimal | None:
-    """The amount the complaint is about, or None when no amount (or only unit prices)."""
-    found = disputed(text, spans)
-    return found.value if found else None
-
-
 def _best(text: str, mentions: list[AmountMention], spans: list[tuple[int, int]]) -> Decimal | None:
     best: tuple[float, int, Decimal] | None = None
     for mention in mentions:

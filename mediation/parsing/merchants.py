@@ -377,10 +377,6 @@ class MerchantIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
-    @property
-    def surfaces(self) -> list[str]:
-        return list(self._surfaces)
-
     def _core(self, surface: str) -> str:
         """The distinctive part of a name: address and type ending removed (张记)."""
         ending = self._lexicon.merchant_type_of(surface)
