@@ -140,6 +140,8 @@ def test_a_shops_card_names_the_shop_and_a_clause_is_no_place(
         ("⭐ 鲜味坊海鲜酒楼滨江店，称重两斤三两，端上来一斤半", "鲜味坊海鲜酒楼滨江店"),
         ("会员卡余额可至本公司其他门店使用。悦动体能健身工作室 不给退卡", "悦动体能健身工作室"),
         ("可怜我们租户 安家房屋中介收了一个月房租当中介费，押金还扣八百", "安家房屋中介"),
+        ("顺心搬家公司搬家前说好500，搬完加到1200", "顺心搬家公司"),
+        ("烤鸭店缺斤短两谁管管", None),  # a goods word and a shop word name no shop
     ],
 )
 def test_names_in_tags_receipts_self_introductions_and_branches(

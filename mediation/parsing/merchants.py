@@ -208,7 +208,7 @@ def _from_types(
         if ending is None:
             continue
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if len(following) >= 2 and following in lexicon.merchant_types:
+        if len(following) >= 2 and following in lexicon.merchant_types and following not in token:
             end += len(following)  # 福满楼酒店: a name with a type word, then its trade
             ending = following
         if _LOCATION_AFTER.match(text, end):
