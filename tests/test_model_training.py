@@ -53,7 +53,7 @@ def test_train_writes_a_new_model_keeps_the_old_one_and_rollback_restores_it(
 
     assert rolled.returncode == 0, rolled.stderr
     assert not (data / PREVIOUS).exists()
-    assert deployed_model(data) == load_model()
+    assert deployed_model(data).version == load_model().version
     assert (data / DEPLOYED).read_text(encoding="utf-8") == shipped_json()
 
 

@@ -23,7 +23,7 @@ def test_the_shipped_model_loads_without_scikit_learn() -> None:
     model = load_model()
     assert "sklearn" not in sys.modules
     assert 0.0 < model.unsure <= model.sure < 1.0
-    assert len(model.weights) > 1000
+    assert len(model.term_index) > 1000
 
 
 @pytest.mark.parametrize(

@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(artifact_json(out), encoding="utf-8")
     print(
         f"\nwrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, "
-        f"{len(out['weights'])} weights, version {out['version']})"
+        f"{len(out['term_weights'])} terms, version {out['version']})"
     )
     return 0
 

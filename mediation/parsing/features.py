@@ -57,7 +57,7 @@ def weigh(counts: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, fl
     for term in counts.keys() & idf.keys():
         count = counts[term]
         values[term] = idf[term] * (1.0 + math.log(count)) if count > 1 else idf[term]
-    length = math.sqrt(sum(value * value for value in values.values()))
+    length = math.sqrt(math.fsum(value * value for value in values.values()))  # any order
     return {term: value / length for term, value in values.items()} if length else {}
 
 

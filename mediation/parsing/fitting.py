@@ -172,10 +172,11 @@ def artifact(
 ) -> dict[str, Any]:
     """The detector.json content of a fitted model."""
     coefficients = final.coef_[0]
-    weights_out = {
+    terms = sorted(idf)
+    cues = {
         name: float(f"{coefficients[index]:.6g}")
         for name, index in vocabulary.items()
-        if abs(coefficients[index]) >= WEIGHT_FLOOR or not name.startswith(RULE)
+        if name.startswith(RULE) and abs(coefficients[index]) >= WEIGHT_FLOOR
     }
     return {
         "version": version,
@@ -183,8 +184,10 @@ def artifact(
         "bias": float(f"{final.intercept_[0]:.6g}"),
         "platt": {"a": float(f"{platt[0]:.6g}"), "b": float(f"{platt[1]:.6g}")},
         "thresholds": thresholds,
-        "weights": dict(sorted(weights_out.items())),
-        "idf": {term: idf[term] for term in sorted(weights_out) if term in idf},
+        "cue_weights": dict(sorted(cues.items())),
+        "terms": "\n".join(terms),
+        "term_weights": [float(f"{coefficients[vocabulary[term]]:.6g}") for term in terms],
+        "idf": [idf[term] for term in terms],
     }
 
 
