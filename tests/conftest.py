@@ -12,6 +12,7 @@ import pytest
 from bot.app import BotApp
 from bot.settings import Settings
 from mediation.clock import ManualClock
+from mediation.parsing import ComplaintParser
 
 from .conversation import Group
 
@@ -44,8 +45,16 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: ManualClock) -> AsyncIterator[BotApp]:
-    app = BotApp(settings, clock=clock)
+def parser() -> ComplaintParser | None:
+    """The bot's parser; None: the real one. A test module overrides it to steer bands."""
+    return None
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, clock: ManualClock, parser: ComplaintParser | None
+) -> AsyncIterator[BotApp]:
+    app = BotApp(settings, clock=clock, parser=parser)
     web = app.web_app()
     async with web.router.lifespan_context(web):
         app.web = web  # type: ignore[attr-defined]

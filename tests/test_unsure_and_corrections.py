@@ -7,7 +7,6 @@ not depend on the model's exact scores.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import BotApp
 from bot.settings import Settings
 from mediation.clock import ManualClock
 from mediation.parsing import ComplaintParser, ParsedMessage
@@ -43,20 +41,8 @@ class UnsureParser(ComplaintParser):
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: ManualClock) -> AsyncIterator[BotApp]:
-    parser = UnsureParser({UNSURE, UNSURE_TOO}, cache_dir=settings.data_dir / "cache")
-    app = BotApp(settings, clock=clock, parser=parser)
-    web = app.web_app()
-    async with web.router.lifespan_context(web):
-        app.web = web  # type: ignore[attr-defined]
-        yield app
-
-
-@pytest.fixture
-async def http(bot: BotApp) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=bot.web)  # type: ignore[attr-defined]
-    async with httpx.AsyncClient(transport=transport, base_url="http://tiaojie.test") as client:
-        yield client
+def parser(settings: Settings) -> ComplaintParser:
+    return UnsureParser({UNSURE, UNSURE_TOO}, cache_dir=settings.data_dir / "cache")
 
 
 async def all_cases(group: Group) -> list[Case]:
