@@ -292,9 +292,14 @@ class BotApp:
             loading.cancel()  # a dictionary load in progress finishes in its thread, unused
             with suppress(asyncio.CancelledError, Exception):
                 await loading
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        scheduler = self._scheduler if self._scheduler and self._scheduler.running else None
+        if scheduler is not None:
+            scheduler.pause()  # no new runs; a run just submitted registers itself
+            await asyncio.sleep(0)
+        # before the scheduler's shutdown, which cancels every job still running
         await self.timed_work.finish(within=GATEWAY_STOP_SECONDS)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         connecting, self._connecting = self._connecting, None
         if connecting is not None and not connecting.done():
             connecting.cancel()  # the gateway's start stops what it began (bounded)

@@ -130,3 +130,28 @@ async def test_stopping_the_dispatcher_finishes_the_message_in_hand(bot: BotApp)
     release.set()
     await asyncio.wait_for(stopping, timeout=10)
     assert handled.is_set()
+
+
+async def test_a_job_the_scheduler_started_is_not_cancelled_by_stopping(
+    settings: Settings, clock: ManualClock
+) -> None:
+    """APScheduler's asyncio executor cancels every running job when it shuts down (and
+    logs the cancellation as a traceback): stopping waits for the jobs first."""
+    bot = BotApp(settings, clock=clock)
+    await bot.start()
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[bool] = []
+
+    async def slow_job() -> None:
+        started.set()
+        await release.wait()
+        finished.append(True)
+
+    bot.scheduler.add_job(bot.timed_work.tracked(slow_job), "date", run_date=None)
+    await asyncio.wait_for(started.wait(), timeout=10)
+    stopping = asyncio.create_task(bot.stop())
+    await asyncio.sleep(0.1)
+    release.set()
+    await asyncio.wait_for(stopping, timeout=10)
+
+    assert finished == [True]
